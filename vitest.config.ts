@@ -1,0 +1,35 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Two projects: plain Node (agent, matcher, cross-component suites) and workerd (the worker, via the Workers plugin).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["schema/**/*.test.ts", "sync-agent/**/*.test.ts", "wasm-matcher/test/**/*.test.ts", "test/node/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            main: "./worker/src/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { EDGEWAY_SNAPSHOT_KEY: "test-snapshot-key", EDGEWAY_STATUS_TOKEN: "test-status-token" },
+            },
+          }),
+        ],
+        test: {
+          name: "workerd",
+          include: ["worker/test/**/*.test.ts", "test/workerd/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
