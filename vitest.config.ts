@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["schema/**/*.test.ts", "sync-agent/**/*.test.ts", "wasm-matcher/test/**/*.test.ts", "test/node/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          include: ["schema/**/*.test.ts", "sync-agent/**/*.test.ts", "wasm-matcher/test/**/*.test.ts", "test/node/**/*.test.ts", "test/agent/**/*.test.ts", "test/e2e/**/*.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
