@@ -1,0 +1,14 @@
+/**
+ * `compileRegex(pattern)`: RE2-subset pattern -> byte program (format in program.ts, syntax in docs/regex.md).
+ *
+ * The program is self-contained; copy its bytes into the route table at a 4-byte-aligned offset and hand that address
+ * to the AS `regexFullMatch` (assembly/regex.ts), or hand the bytes to `regexFullMatchJs` (vm.ts). Matching is a
+ * **full match** of the whole input: `^` and `$` are implied at both ends. Never throws: a pattern outside the subset,
+ * or one whose program would exceed REGEX_MAX_INSTS instructions, yields `{ ok: false, reason }`.
+ */
+export type CompileResult = { ok: true; program: Uint8Array } | { ok: false; reason: string };
+
+export function compileRegex(pattern: string): CompileResult {
+  void pattern;
+  return { ok: false, reason: "regular expressions are not implemented yet" };
+}
