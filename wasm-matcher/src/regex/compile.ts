@@ -1,3 +1,7 @@
+import { emitProgram, programSize } from "./emit.ts";
+import { parseRegex } from "./parse.ts";
+import { REGEX_MAX_INSTS } from "./program.ts";
+
 /**
  * `compileRegex(pattern)`: RE2-subset pattern -> byte program (format in program.ts, syntax in docs/regex.md).
  *
@@ -9,6 +13,14 @@
 export type CompileResult = { ok: true; program: Uint8Array } | { ok: false; reason: string };
 
 export function compileRegex(pattern: string): CompileResult {
-  void pattern;
-  return { ok: false, reason: "regular expressions are not implemented yet" };
+  const parsed = parseRegex(pattern);
+  if (!parsed.ok) return parsed;
+  const cache = new Map();
+  const size = programSize(parsed.node, cache);
+  if (size > REGEX_MAX_INSTS) return { ok: false, reason: `program too large: ${formatSize(size)} > ${REGEX_MAX_INSTS} instructions` };
+  return { ok: true, program: emitProgram(parsed.node, cache) };
+}
+
+function formatSize(n: number): string {
+  return n < 1e12 ? String(n) : "more than 10^12";
 }

@@ -1,0 +1,227 @@
+import type { Node } from "./ast.ts";
+import { type LoweredSet, lowerSet } from "./utf8.ts";
+import {
+  Op,
+  REGEX_CLASS_BYTES,
+  REGEX_HEADER_BYTES,
+  REGEX_INST_BYTES,
+  REGEX_MAGIC,
+} from "./program.ts";
+
+/**
+ * Thompson construction (Cox, "Regular Expression Matching Can Be Simple And Fast") from the AST to the program
+ * format in program.ts. Counted repetition is expanded: x{n,m} is n copies of x followed by m-n nested optional
+ * copies (x(x(x)?)?)?, x{n,} is n-1 copies and x+. `programSize` predicts the instruction count without building, so
+ * patterns such as ((a{1000}){1000}){1000} are rejected before any expansion.
+ */
+
+/** A hole to patch: instruction pc, and whether it is Split's `arg` (else `out`). */
+type Hole = { pc: number; arg: boolean };
+interface Fragment {
+  start: number;
+  holes: Hole[];
+}
+
+interface Inst {
+  op: Op;
+  arg: number;
+  out: number;
+}
+
+/** Lowered sets by their ranges: a pattern repeats the same class often (x{n,m} copies). */
+type SetCache = Map<string, LoweredSet>;
+
+function lowered(cache: SetCache, set: number[]): LoweredSet {
+  const key = set.join(",");
+  let result = cache.get(key);
+  if (result === undefined) {
+    result = lowerSet(set);
+    cache.set(key, result);
+  }
+  return result;
+}
+
+/** Instructions `emitProgram` will produce for `node`, Match included. May exceed 2^53 for absurd patterns. */
+export function programSize(node: Node, cache: SetCache = new Map()): number {
+  return nodeSize(node, cache) + 1;
+}
+
+function nodeSize(node: Node, cache: SetCache): number {
+  switch (node.kind) {
+    case "empty":
+    case "assert":
+      return 1;
+    case "set":
+      return lowered(cache, node.set).insts.length;
+    case "concat":
+      return node.items.reduce((sum, item) => sum + nodeSize(item, cache), 0);
+    case "alt":
+      return node.items.reduce((sum, item) => sum + nodeSize(item, cache), 0) + node.items.length - 1;
+    case "repeat": {
+      const s = nodeSize(node.item, cache);
+      if (node.max === -1) return node.min <= 1 ? s + 1 : node.min * s + 1;
+      return node.min * s + (node.max - node.min) * (s + 1);
+    }
+  }
+}
+
+class ProgramBuilder {
+  readonly insts: Inst[] = [];
+  readonly classes: Uint8Array[] = [];
+  private readonly classIndex = new Map<string, number>();
+
+  constructor(private readonly cache: SetCache) {}
+
+  private emit(op: Op, arg: number, out: number): number {
+    this.insts.push({ op, arg, out });
+    return this.insts.length - 1;
+  }
+
+  private patch(holes: Hole[], target: number): void {
+    for (const h of holes) {
+      if (h.arg) this.insts[h.pc]!.arg = target;
+      else this.insts[h.pc]!.out = target;
+    }
+  }
+
+  compile(node: Node): Fragment {
+    switch (node.kind) {
+      case "empty": {
+        const pc = this.emit(Op.Jump, 0, -1);
+        return { start: pc, holes: [{ pc, arg: false }] };
+      }
+      case "assert": {
+        const pc = this.emit(Op.Assert, node.bits, -1);
+        return { start: pc, holes: [{ pc, arg: false }] };
+      }
+      case "set":
+        return this.compileSet(lowered(this.cache, node.set));
+      case "concat": {
+        const first = this.compile(node.items[0]!);
+        let holes = first.holes;
+        for (const item of node.items.slice(1)) {
+          const next = this.compile(item);
+          this.patch(holes, next.start);
+          holes = next.holes;
+        }
+        return { start: first.start, holes };
+      }
+      case "alt":
+        return this.compileAlternation(node.items);
+      case "repeat":
+        return this.compileRepeat(node.item, node.min, node.max);
+    }
+  }
+
+  private compileAlternation(items: Node[]): Fragment {
+    const last = this.compile(items[items.length - 1]!);
+    let start = last.start;
+    const holes = [...last.holes];
+    for (let k = items.length - 2; k >= 0; k--) {
+      const f = this.compile(items[k]!);
+      holes.push(...f.holes);
+      start = this.emit(Op.Split, f.start, start);
+    }
+    return { start, holes };
+  }
+
+  private compileRepeat(item: Node, min: number, max: number): Fragment {
+    const parts: Fragment[] = [];
+    const copies = max === -1 ? Math.max(min - 1, 0) : min;
+    for (let k = 0; k < copies; k++) parts.push(this.compile(item));
+    if (max === -1) parts.push(min === 0 ? this.star(item) : this.plus(item));
+    else if (max > min) parts.push(this.optionals(item, max - min));
+    for (let k = 1; k < parts.length; k++) this.patch(parts[k - 1]!.holes, parts[k]!.start);
+    return { start: parts[0]!.start, holes: parts[parts.length - 1]!.holes };
+  }
+
+  /** x*: L: Split(x, exit); x -> L. */
+  private star(item: Node): Fragment {
+    const x = this.compile(item);
+    const loop = this.emit(Op.Split, x.start, -1);
+    this.patch(x.holes, loop);
+    return { start: loop, holes: [{ pc: loop, arg: false }] };
+  }
+
+  /** x+: x; Split(x, exit). */
+  private plus(item: Node): Fragment {
+    const x = this.compile(item);
+    const loop = this.emit(Op.Split, x.start, -1);
+    this.patch(x.holes, loop);
+    return { start: x.start, holes: [{ pc: loop, arg: false }] };
+  }
+
+  /** (x(x(x)?)?)? with `count` copies: every Split and the innermost x leave the fragment. */
+  private optionals(item: Node, count: number): Fragment {
+    const holes: Hole[] = [];
+    let start = -1;
+    let previous: Hole[] = [];
+    for (let k = 0; k < count; k++) {
+      const x = this.compile(item);
+      const split = this.emit(Op.Split, x.start, -1);
+      holes.push({ pc: split, arg: false });
+      if (k === 0) start = split;
+      else this.patch(previous, split);
+      previous = x.holes;
+    }
+    holes.push(...previous);
+    return { start, holes };
+  }
+
+  private compileSet(set: LoweredSet): Fragment {
+    const base = this.insts.length;
+    const holes: Hole[] = [];
+    set.insts.forEach((inst, k) => {
+      let arg = inst.arg;
+      if (inst.op === Op.Split) arg += base;
+      if (inst.op === Op.Class) arg = this.classFor(inst.bitmap!);
+      const out = inst.out === -1 ? -1 : inst.out + base;
+      this.emit(inst.op, arg, out);
+      if (inst.out === -1 && inst.op !== Op.Fail) holes.push({ pc: base + k, arg: false });
+    });
+    return { start: set.start + base, holes };
+  }
+
+  private classFor(bitmap: Uint8Array): number {
+    const key = bitmap.join(",");
+    let index = this.classIndex.get(key);
+    if (index === undefined) {
+      index = this.classes.length;
+      this.classes.push(bitmap);
+      this.classIndex.set(key, index);
+    }
+    return index;
+  }
+}
+
+/** Builds the program bytes for `node` (whose size the caller has checked against the cap). */
+export function emitProgram(node: Node, cache: SetCache = new Map()): Uint8Array {
+  const b = new ProgramBuilder(cache);
+  const root = b.compile(node);
+  const match = b.insts.length;
+  b.insts.push({ op: Op.Match, arg: 0, out: 0 });
+  for (const h of root.holes) {
+    if (h.arg) b.insts[h.pc]!.arg = match;
+    else b.insts[h.pc]!.out = match;
+  }
+  return encodeProgram(b.insts, b.classes, root.start);
+}
+
+function encodeProgram(insts: Inst[], classes: Uint8Array[], start: number): Uint8Array {
+  const size = REGEX_HEADER_BYTES + insts.length * REGEX_INST_BYTES + classes.length * REGEX_CLASS_BYTES;
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, REGEX_MAGIC, true);
+  view.setUint32(4, insts.length, true);
+  view.setUint32(8, classes.length, true);
+  view.setUint32(12, start, true);
+  insts.forEach((inst, pc) => {
+    // A Fail instruction never continues; its out is any valid pc (0) so the program has no dangling pointer.
+    const out = inst.out < 0 ? 0 : inst.out;
+    view.setUint32(REGEX_HEADER_BYTES + pc * REGEX_INST_BYTES, (inst.op | (inst.arg << 8)) >>> 0, true);
+    view.setUint32(REGEX_HEADER_BYTES + pc * REGEX_INST_BYTES + 4, out, true);
+  });
+  const classBase = REGEX_HEADER_BYTES + insts.length * REGEX_INST_BYTES;
+  classes.forEach((bitmap, k) => bytes.set(bitmap, classBase + k * REGEX_CLASS_BYTES));
+  return bytes;
+}
