@@ -144,6 +144,7 @@ class Parser {
    * `flags` in place, returns null). Everything else RE2 does not run is rejected by name.
    */
   private parseGroupPrefix(flags: Flags, start: number): Flags | null {
+    if (this.eat(":")) return flags;
     if (this.lookingAt("P<") || (this.lookingAt("<") && this.peek(1) !== 0x3d && this.peek(1) !== 0x21)) {
       this.pos += this.peek() === 0x50 ? 2 : 1;
       this.parseGroupName(start);

@@ -1,0 +1,81 @@
+/**
+ * The AS VM (assembly/regex.ts, built here with the AssemblyScript compiler) and the TS VM (src/regex/vm.ts) must
+ * agree on every program and input: the route matcher runs the first, the reference matcher the second. Inputs
+ * include arbitrary bytes (invalid UTF-8 too), which only the two VMs, not JS RegExp, can judge.
+ */
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileRegex } from "../src/regex/compile.ts";
+import { regexFullMatchJs } from "../src/regex/vm.ts";
+import corpus from "./regex-fixtures/corpus.json" with { type: "json" };
+import { flagsArbitrary, genArbitrary, renderRe2, rng, sample, withFlags } from "./regex-fixtures/grammar.ts";
+import { type RegexWasm, loadRegexWasm } from "./regex-fixtures/regex-wasm.ts";
+
+let wasm: RegexWasm;
+const encoder = new TextEncoder();
+
+beforeAll(async () => {
+  wasm = await loadRegexWasm();
+});
+
+function mustCompile(pattern: string): Uint8Array {
+  const result = compileRegex(pattern);
+  if (!result.ok) throw new Error(`${pattern}: ${result.reason}`);
+  return result.program;
+}
+
+/** Byte inputs: samples, samples with a random byte spliced in (often invalid UTF-8), and random bytes. */
+function byteInputs(seed: number, samples: string[]): Uint8Array[] {
+  const random = rng(seed);
+  const out: Uint8Array[] = [new Uint8Array(0)];
+  for (const s of samples) {
+    const bytes = encoder.encode(s);
+    out.push(bytes);
+    const at = Math.floor(random() * (bytes.length + 1));
+    const spliced = new Uint8Array(bytes.length + 1);
+    spliced.set(bytes.subarray(0, at));
+    spliced[at] = Math.floor(random() * 256);
+    spliced.set(bytes.subarray(at), at + 1);
+    out.push(spliced);
+  }
+  for (let k = 0; k < 4; k++) out.push(Uint8Array.from({ length: Math.floor(random() * 10) }, () => Math.floor(random() * 256)));
+  return out;
+}
+
+describe("AS VM vs TS VM", () => {
+  it("agree with the seed corpus's expectations", () => {
+    for (const c of corpus.cases) {
+      const program = mustCompile(c.pattern);
+      for (const [inputs, expected] of [[c.match, true], [c.noMatch, false]] as const) {
+        for (const input of inputs) {
+          expect(regexFullMatchJs(program, input), `TS ${c.pattern} on ${JSON.stringify(input)}`).toBe(expected);
+          expect(wasm.fullMatch(program, encoder.encode(input)), `AS ${c.pattern} on ${JSON.stringify(input)}`).toBe(expected);
+        }
+      }
+    }
+  });
+
+  it("agree on random patterns (ASCII and Unicode, all flags) and random byte inputs", () => {
+    let compared = 0;
+    let matched = 0;
+    fc.assert(
+      fc.property(fc.boolean(), fc.integer(), fc.integer(), (unicode, treeSeed, inputSeed) => {
+        const [g] = fc.sample(genArbitrary(unicode), { seed: treeSeed, numRuns: 1 });
+        const [f] = fc.sample(flagsArbitrary, { seed: treeSeed, numRuns: 1 });
+        const pattern = withFlags(renderRe2(g!), f!);
+        const program = mustCompile(pattern);
+        const random = rng(inputSeed);
+        const samples = Array.from({ length: 5 }, () => sample(g!, random, f!, true));
+        for (const input of byteInputs(inputSeed, samples)) {
+          const ts = regexFullMatchJs(program, input);
+          expect(wasm.fullMatch(program, input), `${pattern} on [${input.join(",")}]`).toBe(ts);
+          compared++;
+          if (ts) matched++;
+        }
+      }),
+      { seed: 7, numRuns: 1500 },
+    );
+    expect(matched).toBeGreaterThan(compared * 0.05);
+    expect(compared - matched).toBeGreaterThan(compared * 0.05);
+  });
+});
