@@ -1,0 +1,160 @@
+/**
+ * `edgeway push --snapshot <file> --local [--persist-to <dir>] [--secret-file <file>]`
+ *
+ * Publishes compiled snapshots (the JSON `edgeway compile` writes: one snapshot, or an array of them) to the local KV
+ * store a `wrangler dev --persist-to <dir>` worker reads, each behind a pointer signed with EDGEWAY_SNAPSHOT_KEY.
+ * The running worker picks the new version up without a restart.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { canonicalJson, sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import { pointerKey, versionString, type Pointer } from "../../../schema/pointer.ts";
+import { validateSnapshot, type Snapshot } from "../../../schema/snapshot.ts";
+import { DEFAULT_PERSIST_DIR, LocalKvStore } from "../publish/local-kv.ts";
+import { publishSnapshot, type KvStore } from "../publish/publisher.ts";
+import type { CompiledSnapshot } from "../translate/api.ts";
+
+export const SECRET_NAME = "EDGEWAY_SNAPSHOT_KEY";
+/** Where `npm start` keeps local secrets (wrangler dev reads it too). */
+export const DEFAULT_SECRET_FILE = ".dev.vars";
+
+const USAGE = `usage: edgeway push --snapshot <file> --local [--persist-to <dir>] [--secret-file <file>]
+
+  --snapshot <file>     compiled snapshot JSON (one snapshot or an array)
+  --local               publish to the local KV store of \`wrangler dev --persist-to <dir>\`
+  --persist-to <dir>    default ${DEFAULT_PERSIST_DIR}
+  --secret-file <file>  dotenv file holding ${SECRET_NAME} (default ${DEFAULT_SECRET_FILE}); the
+                        ${SECRET_NAME} environment variable wins when set`;
+
+/** Turns a snapshot into the blob publishSnapshot writes: canonical JSON bytes and their sha256. */
+export async function toCompiledSnapshot(snapshot: Snapshot): Promise<CompiledSnapshot> {
+  const bytes = utf8(canonicalJson(snapshot));
+  return {
+    gateway: `${snapshot.gateway.namespace}/${snapshot.gateway.name}`,
+    gatewayGeneration: snapshot.gateway.generation,
+    snapshot,
+    bytes,
+    sha256: await sha256Hex(bytes),
+  };
+}
+
+/** Parses a snapshot file's text; user errors come back as problems, never thrown. */
+export function parseSnapshotFile(text: string): { snapshots: Snapshot[]; problems: string[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { snapshots: [], problems: [`not JSON: ${(err as Error).message}`] };
+  }
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  const snapshots: Snapshot[] = [];
+  const problems: string[] = [];
+  items.forEach((item, i) => {
+    const result = validateSnapshot(item);
+    if (result.ok) snapshots.push(result.value);
+    else problems.push(...result.problems.map((p) => (items.length > 1 ? `[${i}] ${p}` : p)));
+  });
+  return { snapshots, problems };
+}
+
+/** Reads KEY from a dotenv-style file (KEY=value, optional quotes); undefined when absent. */
+export function readDotenvValue(text: string, key: string): string | undefined {
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m?.[1] !== key) continue;
+    const raw = m[2] ?? "";
+    const quoted = /^(["'])(.*)\1$/.exec(raw);
+    return quoted ? quoted[2] : raw;
+  }
+  return undefined;
+}
+
+export function resolveSecret(secretFile: string, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[SECRET_NAME];
+  if (fromEnv) return fromEnv;
+  let text: string;
+  try {
+    text = readFileSync(secretFile, "utf8");
+  } catch {
+    throw new UsageError(`no ${SECRET_NAME}: set the environment variable or write it to ${secretFile} (npm start does)`);
+  }
+  const value = readDotenvValue(text, SECRET_NAME);
+  if (!value) throw new UsageError(`${secretFile} has no ${SECRET_NAME}=...`);
+  return value;
+}
+
+/**
+ * The next pointer version: epoch 0 (no leader election locally) and a counter above both the live pointer's and
+ * the clock in milliseconds, so a push after wiping the store still beats what a running worker already serves.
+ */
+export async function nextCounter(kv: KvStore, gateway: string, now = Date.now()): Promise<number> {
+  const raw = await kv.get(pointerKey(gateway));
+  let previous = -1;
+  if (raw !== null) {
+    try {
+      const counter = (JSON.parse(raw) as { counter?: unknown }).counter;
+      if (typeof counter === "number" && Number.isSafeInteger(counter)) previous = counter;
+    } catch {
+      // An unreadable pointer is replaced, not an error: the worker would refuse it anyway.
+    }
+  }
+  return Math.max(previous + 1, now);
+}
+
+/** Publishes each snapshot (blob, then signed pointer) and returns the pointers written. */
+export async function pushSnapshots(kv: KvStore, snapshots: Snapshot[], secret: string): Promise<Pointer[]> {
+  const pointers: Pointer[] = [];
+  for (const snapshot of snapshots) {
+    const compiled = await toCompiledSnapshot(snapshot);
+    const counter = await nextCounter(kv, compiled.gateway);
+    pointers.push(await publishSnapshot(kv, compiled, { secret, epoch: 0, counter }));
+  }
+  return pointers;
+}
+
+export class UsageError extends Error {}
+
+/** CLI entry: returns the process exit code (0 ok, 1 failure, 2 usage). */
+export async function runPush(argv: string[]): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        snapshot: { type: "string" },
+        local: { type: "boolean", default: false },
+        "persist-to": { type: "string", default: DEFAULT_PERSIST_DIR },
+        "secret-file": { type: "string", default: DEFAULT_SECRET_FILE },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (!values.snapshot) throw new UsageError("--snapshot <file> is required");
+    if (!values.local) throw new UsageError("only --local is supported by push; the in-cluster agent publishes to Cloudflare KV");
+    const { snapshots, problems } = parseSnapshotFile(readFileSync(values.snapshot, "utf8"));
+    if (problems.length > 0) {
+      console.error(`${values.snapshot}: not a valid snapshot:\n  ${problems.join("\n  ")}`);
+      return 1;
+    }
+    const secret = resolveSecret(values["secret-file"]);
+    const kv = new LocalKvStore({ persistTo: values["persist-to"] });
+    try {
+      for (const pointer of await pushSnapshots(kv, snapshots, secret)) {
+        console.log(`pushed ${pointer.gateway} version ${versionString(pointer)} to ${kv.persistTo}`);
+      }
+    } finally {
+      await kv.close();
+    }
+    return 0;
+  } catch (err) {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    console.error(`edgeway push: ${(err as Error).message}`);
+    if (usage) console.error(USAGE);
+    return usage ? 2 : 1;
+  }
+}
+
+export default runPush;
