@@ -103,11 +103,15 @@ export async function nextCounter(kv: KvStore, gateway: string, now = Date.now()
 
 /** Publishes each snapshot (blob, then signed pointer) and returns the pointers written. */
 export async function pushSnapshots(kv: KvStore, snapshots: Snapshot[], secret: string): Promise<Pointer[]> {
+  return pushCompiled(kv, await Promise.all(snapshots.map(toCompiledSnapshot)), secret);
+}
+
+/** Publishes snapshots the compiler already serialized (their bytes and hash are used as they are). */
+export async function pushCompiled(kv: KvStore, compiled: CompiledSnapshot[], secret: string): Promise<Pointer[]> {
   const pointers: Pointer[] = [];
-  for (const snapshot of snapshots) {
-    const compiled = await toCompiledSnapshot(snapshot);
-    const counter = await nextCounter(kv, compiled.gateway);
-    pointers.push(await publishSnapshot(kv, compiled, { secret, epoch: 0, counter }));
+  for (const item of compiled) {
+    const counter = await nextCounter(kv, item.gateway);
+    pointers.push(await publishSnapshot(kv, item, { secret, epoch: 0, counter }));
   }
   return pointers;
 }

@@ -55,6 +55,8 @@ export class LocalKvStore implements KvStore {
       script: "export default { fetch() { return new Response(null, { status: 404 }); } }",
       kvNamespaces: { [KV_BINDING]: this.namespaceId },
       kvPersist: true,
+      // No fetch of the Request.cf placeholder from the network: this process only touches local files.
+      cf: false,
       // Same layout as wrangler's `--persist-to DIR` (wrangler appends "v3").
       defaultPersistRoot: resolve(this.persistTo, "v3"),
     });

@@ -1,0 +1,140 @@
+/**
+ * `npm start`: a working local gateway with no Cloudflare account and no network beyond loopback.
+ *
+ *   wasm built -> .dev.vars secrets -> demo origins (echo servers) -> compile examples/ -> push to .edgeway/kv
+ *   -> wrangler dev --persist-to .edgeway/kv --port 8787 -> curl lines; examples/ watched, Ctrl-C stops everything.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, watch, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pushCompiled, readDotenvValue, SECRET_NAME } from "../sync-agent/src/cli/push.ts";
+import { DEFAULT_PERSIST_DIR, LocalKvStore } from "../sync-agent/src/publish/local-kv.ts";
+import { versionString } from "../schema/pointer.ts";
+import { startEchoServer, type EchoServer } from "../test/support/echo-server.ts";
+import { compileManifests, loadManifestDir, localOrigins } from "../test/support/manifests.ts";
+import { REPO_ROOT, startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
+import { curlExamples } from "./curl-examples.ts";
+
+const PORT = Number(process.env.EDGEWAY_DEV_PORT ?? 8787);
+const EXAMPLES_DIR = join(REPO_ROOT, "examples");
+const PERSIST_DIR = join(REPO_ROOT, DEFAULT_PERSIST_DIR);
+const DEV_VARS = join(REPO_ROOT, ".dev.vars");
+const STATUS_TOKEN_NAME = "EDGEWAY_STATUS_TOKEN";
+
+function log(message: string): void {
+  console.log(`[edgeway] ${message}`);
+}
+
+/** The worker imports wasm-matcher/build/matcher.wasm; build it once if missing. */
+function ensureWasm(): void {
+  if (existsSync(join(REPO_ROOT, "wasm-matcher", "build", "matcher.wasm"))) return;
+  log("building the wasm matcher (npm run build:wasm)");
+  const result = spawnSync("npm", ["run", "build:wasm", "--silent"], { cwd: REPO_ROOT, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("npm run build:wasm failed");
+}
+
+/** Random local secrets in .dev.vars (git-ignored), kept across runs so a running worker's pointers still verify. */
+function ensureDevVars(path = DEV_VARS): { snapshotKey: string; statusToken: string } {
+  let text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const values: Record<string, string> = {};
+  for (const name of [SECRET_NAME, STATUS_TOKEN_NAME]) {
+    let value = readDotenvValue(text, name);
+    if (!value) {
+      value = randomBytes(32).toString("base64url");
+      text += `${text && !text.endsWith("\n") ? "\n" : ""}${name}=${value}\n`;
+      writeFileSync(path, text, { mode: 0o600 });
+      log(`wrote a random ${name} to .dev.vars`);
+    }
+    values[name] = value;
+  }
+  return { snapshotKey: values[SECRET_NAME]!, statusToken: values[STATUS_TOKEN_NAME]! };
+}
+
+async function compileAndPush(kv: LocalKvStore, secret: string): Promise<void> {
+  const objects = loadManifestDir(EXAMPLES_DIR);
+  const { snapshots, statuses, warnings } = await compileManifests(objects);
+  for (const warning of warnings) log(`warning: ${warning}`);
+  for (const line of conditionProblems(statuses)) log(line);
+  if (snapshots.length === 0) {
+    log("examples/ compiled to no Gateway snapshot (is the Gateway's class ours?); nothing pushed");
+    return;
+  }
+  for (const pointer of await pushCompiled(kv, snapshots, secret)) {
+    log(`pushed ${pointer.gateway} version ${versionString(pointer)}`);
+  }
+}
+
+/** The False conditions of the computed statuses, one line each: what a user must fix in examples/. */
+function conditionProblems(statuses: Awaited<ReturnType<typeof compileManifests>>["statuses"]): string[] {
+  const lines: string[] = [];
+  const visit = (where: string, value: unknown) => {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(`${where}[${i}]`, item));
+    else if (value && typeof value === "object") {
+      const c = value as Record<string, unknown>;
+      if (typeof c.type === "string" && c.status === "False" && typeof c.reason === "string") {
+        lines.push(`${where}: ${c.type}=False ${c.reason}: ${String(c.message ?? "")}`);
+      } else for (const [k, v] of Object.entries(c)) visit(`${where}.${k}`, v);
+    }
+  };
+  for (const s of statuses) visit(`${s.kind} ${s.namespace ? `${s.namespace}/` : ""}${s.name}`, s.status);
+  return lines;
+}
+
+/** Re-compiles and re-pushes when examples/ changes, debounced; one run at a time. */
+function watchExamples(onChange: () => Promise<void>): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const watcher = watch(EXAMPLES_DIR, { recursive: true }, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(onChange).catch((err: unknown) => log(`re-compile failed: ${(err as Error).message}`));
+    }, 200);
+  });
+  return () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
+}
+
+async function main(): Promise<void> {
+  ensureWasm();
+  const { snapshotKey, statusToken } = ensureDevVars();
+  const origins: EchoServer[] = [];
+  let worker: WranglerDev | undefined;
+  let stopWatching: (() => void) | undefined;
+  const kv = new LocalKvStore({ persistTo: PERSIST_DIR, wranglerConfig: join(REPO_ROOT, "wrangler.toml") });
+
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping");
+    stopWatching?.();
+    await worker?.stop();
+    await Promise.all(origins.map((o) => o.close()));
+    await kv.close();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+
+  try {
+    for (const origin of localOrigins(loadManifestDir(EXAMPLES_DIR))) {
+      origins.push(await startEchoServer(origin));
+      log(`origin ${origin.namespace}/${origin.service} on http://127.0.0.1:${origin.port}`);
+    }
+    await compileAndPush(kv, snapshotKey);
+    log(`starting wrangler dev on http://127.0.0.1:${PORT}`);
+    // wrangler dev reads both secrets from .dev.vars itself.
+    worker = await startWranglerDev({ persistTo: PERSIST_DIR, port: PORT, inheritOutput: true });
+    stopWatching = watchExamples(() => compileAndPush(kv, snapshotKey));
+    console.log(curlExamples(worker.url, statusToken));
+    log("watching examples/ for changes; Ctrl-C stops everything");
+  } catch (err) {
+    console.error(`[edgeway] ${(err as Error).message}`);
+    await shutdown(1);
+  }
+}
+
+await main();
