@@ -278,8 +278,8 @@ class Parser {
     const ch = String.fromCodePoint(c);
     const perl = PERL_CLASSES[ch.toLowerCase()];
     if (perl !== undefined && /[dswDSW]/.test(ch)) return ch === ch.toLowerCase() ? perl : negateSet(perl);
-    if (ch >= "1" && ch <= "7" && this.peek() >= 0x30 && this.peek() <= 0x37) return this.readOctal(c - 0x30, 1);
-    if (ch === "0") return this.readOctal(0, 0);
+    if (ch >= "1" && ch <= "7" && this.peek() >= 0x30 && this.peek() <= 0x37) return this.readOctal(c - 0x30);
+    if (ch === "0") return this.readOctal(0);
     if (ch >= "1" && ch <= "9") this.fail(`backreferences are not supported (\\${ch})`, start);
     if (ch === "x") return this.readHex(start);
     const control = CONTROL_ESCAPES[ch];
@@ -289,9 +289,9 @@ class Parser {
   }
 
   /** Octal escapes as in RE2: `\0`, `\0nn`, `\nn`, `\nnn` (a lone `\1`..`\9` is a backreference). */
-  private readOctal(value: number, digits: number): number {
-    let v = value;
-    for (let n = digits; n < 2 && this.peek() >= 0x30 && this.peek() <= 0x37; n++) v = v * 8 + (this.chars[this.pos++]! - 0x30);
+  private readOctal(first: number): number {
+    let v = first;
+    for (let n = 0; n < 2 && this.peek() >= 0x30 && this.peek() <= 0x37; n++) v = v * 8 + (this.chars[this.pos++]! - 0x30);
     return v;
   }
 
