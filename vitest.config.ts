@@ -27,6 +27,8 @@ export default defineConfig({
         test: {
           name: "workerd",
           include: ["worker/test/**/*.test.ts", "test/workerd/**/*.test.ts"],
+          // Real echo origins on 127.0.0.1 for forwarding tests (ports reach the tests through provide/inject).
+          globalSetup: ["./worker/test/support/global-setup.ts"],
           testTimeout: 30_000,
         },
       },

@@ -1,0 +1,119 @@
+/**
+ * The request pipeline (DESIGN.md §3): limits -> normalize -> snapshot -> listener/route match -> rule (filters,
+ * backend, forward) -> access log. Everything the edge decides on its own is a clear status, never a crash.
+ */
+import type { MatchRequest } from "../../../wasm-matcher/src/api.ts";
+import { tokenMatches } from "../auth.ts";
+import { resolveConfig, type Env, type BackgroundTasks } from "../env.ts";
+import { writeAccessLog, type AccessLogEntry } from "../log.ts";
+import { versionOf, type SnapshotRegistry } from "../snapshot/store.ts";
+import { DEBUG_HEADER } from "./forward.ts";
+import { checkRequestLimits } from "./limits.ts";
+import { normalizeRequest, type NormalizedRequest } from "./normalize.ts";
+import { localResponse, withDebugHeaders } from "./respond.ts";
+import { executeRule } from "./rule.ts";
+import { selectSnapshot } from "./select.ts";
+
+export interface ProxyDeps {
+  registry: SnapshotRegistry;
+  random?: () => number;
+}
+
+export async function handleProxy(request: Request, env: Env, ctx: BackgroundTasks, deps: ProxyDeps): Promise<Response> {
+  const started = Date.now();
+  const entry: AccessLogEntry = {
+    gateway: null,
+    method: request.method,
+    host: "",
+    path: "",
+    route: null,
+    rule: null,
+    backend: null,
+    attempts: 0,
+    status: 0,
+    durationMs: 0,
+    snapshot: null,
+  };
+  let response: Response;
+  try {
+    response = await runPipeline(request, env, ctx, deps, entry);
+  } catch (error) {
+    // A bug must not leak details to clients; the log line keeps them.
+    entry.reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    response = localResponse(500, "internal error");
+  }
+  entry.status = response.status;
+  entry.durationMs = Date.now() - started;
+  writeAccessLog(entry);
+  return response;
+}
+
+async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, deps: ProxyDeps, entry: AccessLogEntry): Promise<Response> {
+  const config = resolveConfig(env);
+  const violation = checkRequestLimits(request, config);
+  if (violation) {
+    entry.reason = violation.reason;
+    return localResponse(violation.status, violation.reason);
+  }
+  const normalized = normalizeRequest(request.method, request.url);
+  if (!normalized.ok) {
+    entry.reason = normalized.reason;
+    return localResponse(normalized.status, normalized.reason);
+  }
+  const req = normalized.value;
+  entry.host = req.host;
+  entry.path = req.path;
+
+  const loaded = await selectSnapshot(deps.registry, env.EDGEWAY_KV, config, ctx, req);
+  if (!loaded) {
+    entry.reason = "no snapshot loaded yet";
+    return localResponse(503, entry.reason, { "retry-after": String(config.retryAfterSeconds) });
+  }
+  entry.gateway = loaded.gateway;
+  entry.snapshot = versionOf(loaded);
+
+  const result = loaded.matcher.match(matchRequest(req, request.headers));
+  if (result.kind !== "match") {
+    entry.reason = result.kind === "no-listener" ? "no listener matches" : "no route matches";
+    return localResponse(404, entry.reason);
+  }
+  const route = loaded.snapshot.routes[result.route];
+  const rule = route?.rules[result.rule];
+  const listener = loaded.snapshot.listeners[result.listener];
+  if (!route || !rule || !listener) throw new Error(`matcher returned an index outside the snapshot: ${JSON.stringify(result)}`);
+  entry.route = `${route.namespace}/${route.name}`;
+  entry.rule = rule.index;
+
+  const log = { backend: null as string | null, attempts: 0 } as { backend: string | null; attempts: number; reason?: string; mirrors?: number };
+  const response = await executeRule({
+    request,
+    normalized: req,
+    rule,
+    listenerPort: listener.port,
+    config,
+    ctx,
+    random: deps.random ?? Math.random,
+    log,
+  });
+  entry.backend = log.backend;
+  entry.attempts = log.attempts;
+  if (log.reason) entry.reason = log.reason;
+  if (log.mirrors) entry.mirrors = log.mirrors;
+
+  if (request.headers.has(DEBUG_HEADER) && (await tokenMatches(request.headers.get(DEBUG_HEADER), config.statusToken))) {
+    return withDebugHeaders(response, { gateway: loaded.gateway, route: entry.route, rule: rule.index, backend: log.backend, snapshot: entry.snapshot });
+  }
+  return response;
+}
+
+function matchRequest(req: NormalizedRequest, headers: Headers): MatchRequest {
+  return {
+    method: req.method,
+    scheme: req.scheme,
+    port: req.port,
+    host: req.host,
+    path: req.path,
+    query: req.query,
+    header: (name) => headers.get(name),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Steps 3-6 of the pipeline for the matched rule (DESIGN.md §3): rule filters in order, backend pick, backend
+ * filters, request body, mirrors, forward with retries/timeouts, response filters.
+ */
+import type { Cors, Filter, HeaderModifier, Rule } from "../../../schema/snapshot.ts";
+import type { WorkerConfig, BackgroundTasks } from "../env.ts";
+import { pickBackend } from "./backend.ts";
+import { bodyInit, BodyTooLarge, prepareBody, type PreparedBody } from "./body.ts";
+import { applyCorsToResponse, isPreflight, preflightResponse } from "./filters/cors.ts";
+import { applyHeaderModifier } from "./filters/headers.ts";
+import { captureDraft, sampled, sendMirror } from "./filters/mirror.ts";
+import { applyPathModifier } from "./filters/path.ts";
+import { redirectResponse } from "./filters/redirect.ts";
+import { downstreamResponse, initialDraft, upstreamRequest, type UpstreamDraft } from "./forward.ts";
+import type { NormalizedRequest } from "./normalize.ts";
+import { applyResponseModifiers, localResponse } from "./respond.ts";
+import { forwardWithRetries } from "./retry.ts";
+import { RequestDeadline } from "./timeouts.ts";
+
+export interface RuleContext {
+  request: Request;
+  normalized: NormalizedRequest;
+  rule: Rule;
+  listenerPort: number;
+  config: WorkerConfig;
+  ctx: BackgroundTasks;
+  random: () => number;
+  /** Filled in for the access log. */
+  log: { backend: string | null; attempts: number; reason?: string; mirrors?: number };
+}
+
+interface FilterState {
+  draft: UpstreamDraft;
+  responseModifiers: HeaderModifier[];
+  cors: Cors | null;
+  mirrors: { mirror: Extract<Filter, { type: "RequestMirror" }>["mirror"]; draft: UpstreamDraft }[];
+}
+
+export async function executeRule(rc: RuleContext): Promise<Response> {
+  const { rule, normalized, request } = rc;
+  const cors = findCors(rule.filters);
+  const state: FilterState = { draft: initialDraft(request, normalized), responseModifiers: [], cors, mirrors: [] };
+  const ruleResponseModifiers = responseModifiersOf(rule.filters);
+
+  // GEP-1767: a preflight is answered by the gateway and MUST NOT be passed upstream.
+  if (cors && isPreflight(normalized.method, request.headers)) {
+    return applyResponseModifiers(preflightResponse(cors, request.headers), ruleResponseModifiers);
+  }
+  const early = applyRequestFilters(rule.filters, state, rc);
+  if (early) return applyResponseModifiers(early, ruleResponseModifiers);
+
+  const choice = pickBackend(rule.backends, rc.random);
+  if (choice.kind === "none") {
+    rc.log.reason = "no backends to forward to";
+    return applyResponseModifiers(localResponse(500, rc.log.reason), ruleResponseModifiers);
+  }
+  rc.log.backend = choice.backend.ref;
+  if (choice.kind === "invalid") {
+    rc.log.reason = `backend ${choice.backend.ref} is invalid: ${choice.backend.reason || "unresolved"}`;
+    return applyResponseModifiers(localResponse(choice.status, rc.log.reason), ruleResponseModifiers);
+  }
+  const backendEarly = applyRequestFilters(choice.backend.filters, state, rc);
+  const responseModifiers = [...ruleResponseModifiers, ...responseModifiersOf(choice.backend.filters)];
+  if (backendEarly) return applyResponseModifiers(backendEarly, responseModifiers);
+
+  let body: PreparedBody;
+  try {
+    body = await prepareBody(request, rc.config.retryBufferBytes, rc.config.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return localResponse(413, error.message);
+    rc.log.reason = "request body could not be read";
+    return localResponse(400, rc.log.reason);
+  }
+  dispatchMirrors(state, body, rc);
+
+  const deadline = new RequestDeadline(rule.timeouts.requestMs);
+  try {
+    const outcome = await forwardWithRetries(
+      (signal) => fetch(upstreamRequest(state.draft, choice.target, bodyInit(body), signal)),
+      {
+        retry: rule.retry,
+        method: state.draft.method,
+        replayable: body.kind !== "streamed",
+        backendRequestMs: rule.timeouts.backendRequestMs,
+        maxBackoffFactor: rc.config.maxBackoffFactor,
+      },
+      deadline,
+    );
+    rc.log.attempts = outcome.attempts;
+    if (outcome.kind === "error") {
+      if (body.kind === "streamed" && body.overLimit.exceeded) return localResponse(413, `request body larger than ${rc.config.maxBodyBytes} bytes`);
+      rc.log.reason = outcome.reason;
+      return applyResponseModifiers(localResponse(outcome.status, outcome.reason), responseModifiers);
+    }
+    const response = applyResponseModifiers(downstreamResponse(outcome.response), responseModifiers);
+    if (state.cors) applyCorsToResponse(state.cors, request.headers, response.headers);
+    return response;
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** Request-side filters in the order written (spec §4: filters SHOULD run in order). A Response ends the request. */
+function applyRequestFilters(filters: readonly Filter[], state: FilterState, rc: RuleContext): Response | null {
+  for (const filter of filters) {
+    switch (filter.type) {
+      case "RequestHeaderModifier":
+        applyHeaderModifier(state.draft.headers, filter.modifier);
+        break;
+      case "URLRewrite":
+        if (filter.path) state.draft.path = applyPathModifier(state.draft.path, filter.path);
+        if (filter.hostname) state.draft.host = filter.hostname;
+        break;
+      case "RequestMirror":
+        // Mirrors see the request as the filters before them left it.
+        state.mirrors.push({ mirror: filter.mirror, draft: captureDraft(state.draft) });
+        break;
+      case "RequestRedirect":
+        return redirectResponse(filter, {
+          scheme: rc.normalized.scheme,
+          host: rc.normalized.host,
+          listenerPort: rc.listenerPort,
+          path: rc.normalized.path,
+          query: rc.normalized.query,
+        });
+      case "DirectResponse":
+        rc.log.reason = filter.reason;
+        return localResponse(filter.status, filter.reason);
+      case "CORS":
+        state.cors = filter.cors;
+        break;
+      case "ResponseHeaderModifier":
+        break;
+    }
+  }
+  return null;
+}
+
+function dispatchMirrors(state: FilterState, body: PreparedBody, rc: RuleContext): void {
+  let sent = 0;
+  for (const { mirror, draft } of state.mirrors) {
+    if (sent >= rc.config.maxMirrorsPerRequest || !sampled(mirror, rc.random)) continue;
+    // A streamed body can be read once, by the primary: the mirror is skipped rather than let it slow the primary.
+    if (body.kind === "streamed") continue;
+    rc.ctx.waitUntil(sendMirror(mirror, draft, body.kind === "buffered" ? body.bytes : null, rc.config.mirrorTimeoutMs));
+    sent++;
+  }
+  rc.log.mirrors = sent;
+}
+
+function findCors(filters: readonly Filter[]): Cors | null {
+  for (const filter of filters) if (filter.type === "CORS") return filter.cors;
+  return null;
+}
+
+function responseModifiersOf(filters: readonly Filter[]): HeaderModifier[] {
+  const out: HeaderModifier[] = [];
+  for (const filter of filters) if (filter.type === "ResponseHeaderModifier") out.push(filter.modifier);
+  return out;
+}
+
