@@ -1,0 +1,184 @@
+import {
+  CANDIDATE_BYTES,
+  GROUP_BYTES,
+  HOST_ANY,
+  HOST_EXACT,
+  KEY_HOST_EXACT,
+  KEY_HOST_WILDCARD,
+  KEY_PATH_EXACT,
+  KEY_PATH_PREFIX,
+  LISTENER_BYTES,
+  LISTENER_HAS_EXACT_HOSTS,
+  LISTENER_HAS_WILDCARD_HOSTS,
+  NO_GROUP,
+} from "./format";
+import {
+  MAX_PATH_SLASHES,
+  RESULT_MATCH,
+  RESULT_NO_LISTENER,
+  RESULT_NO_ROUTE,
+  RESULT_TOO_LARGE,
+  W_HOST_LEN,
+  W_HOST_OFF,
+  W_LISTENER,
+  W_MATCH,
+  W_PATH_LEN,
+  W_PATH_OFF,
+  W_PORT,
+  W_ROUTE,
+  W_RULE,
+  W_SCHEME,
+} from "./limits";
+import { FNV_OFFSET, bytesEqual, fnv, fnvStep } from "./bytes";
+import { conditionsHold } from "./conditions";
+import { entryCount, entryFirst, lookup } from "./hash";
+import { candidates, groups, listenerCount, listeners, nextGeneration, prefixScratch, requestBytes, setWord, table, word } from "./state";
+
+const NOT_FOUND: i32 = -1;
+const TOO_LARGE: i32 = -2;
+
+/** Path facts computed once per request: slash count and the full-path hash (prefix hashes sit in prefixScratch). */
+let slashes: i32 = 0;
+let pathHash: u32 = 0;
+let pathHashed: bool = false;
+
+/** One request, read from the request words; writes the result words. */
+export function matchRequest(): i32 {
+  nextGeneration();
+  pathHashed = false;
+  const listener = selectListener();
+  if (listener == 0) return RESULT_NO_LISTENER;
+  const index = load<u32>(listener);
+  setWord(W_LISTENER, index as i32);
+  const host = requestBytes + (word(W_HOST_OFF) as usize);
+  const hostLen = word(W_HOST_LEN);
+  const flags = load<u32>(listener, 28);
+  // Spec §1 "across routes sharing a hostname": the exact hostname group first, then wildcard groups from the
+  // longest matching suffix, then routes without hostnames. The first group with a matching rule wins.
+  if (flags & LISTENER_HAS_EXACT_HOSTS) {
+    const entry = lookup(fnv(host, hostLen), (KEY_HOST_EXACT << 24) | index, host, hostLen);
+    if (entry != 0) {
+      const r = searchGroup(entryFirst(entry));
+      if (r != NOT_FOUND) return finish(r);
+    }
+  }
+  if (flags & LISTENER_HAS_WILDCARD_HOSTS) {
+    // A wildcard matches one or more labels before the suffix (spec §1), so the suffix starts at a "." past 0.
+    for (let i = 1; i < hostLen; i++) {
+      if (load<u8>(host + i) != 0x2e) continue;
+      const entry = lookup(fnv(host + i, hostLen - i), (KEY_HOST_WILDCARD << 24) | index, host + i, hostLen - i);
+      if (entry == 0) continue;
+      const r = searchGroup(entryFirst(entry));
+      if (r != NOT_FOUND) return finish(r);
+    }
+  }
+  const any = load<u32>(listener, 24);
+  if (any != NO_GROUP) {
+    const r = searchGroup(any);
+    if (r != NOT_FOUND) return finish(r);
+  }
+  return RESULT_NO_ROUTE;
+}
+
+function finish(r: i32): i32 {
+  if (r == TOO_LARGE) return RESULT_TOO_LARGE;
+  const c = candidates + (r as usize) * CANDIDATE_BYTES;
+  setWord(W_ROUTE, load<i32>(c));
+  const rm = load<u32>(c, 4);
+  setWord(W_RULE, (rm & 0xffff) as i32);
+  setWord(W_MATCH, (rm >>> 16) as i32);
+  return RESULT_MATCH;
+}
+
+/**
+ * Spec §1: listeners on the request's port and protocol, most specific hostname first (the table lists them in that
+ * order: exact, wildcards by labels then characters, no hostname); the first whose hostname matches is the only one
+ * used (listener isolation). Returns the listener record's address or 0.
+ */
+function selectListener(): usize {
+  const scheme = word(W_SCHEME) as u32;
+  const port = word(W_PORT) as u32;
+  const host = requestBytes + (word(W_HOST_OFF) as usize);
+  const hostLen = word(W_HOST_LEN);
+  for (let i: u32 = 0; i < listenerCount; i++) {
+    const l = listeners + (i as usize) * LISTENER_BYTES;
+    if (load<u32>(l, 4) != port || load<u32>(l, 8) != scheme) continue;
+    const kind = load<u32>(l, 12);
+    if (kind == HOST_ANY) return l;
+    const name = table + (load<u32>(l, 16) as usize);
+    const nameLen = load<i32>(l, 20);
+    if (kind == HOST_EXACT) {
+      if (nameLen == hostLen && bytesEqual(name, host, hostLen)) return l;
+    } else if (hostLen > nameLen && bytesEqual(name, host + (hostLen - nameLen), nameLen)) {
+      return l;
+    }
+  }
+  return 0;
+}
+
+/**
+ * The best candidate of one hostname group: the exact-path bucket, then RegularExpression paths, then PathPrefix
+ * buckets from the longest matching prefix down to "/". Candidates inside each are in precedence order, so the first
+ * whose conditions hold wins. Returns a candidate index, NOT_FOUND or TOO_LARGE.
+ */
+function searchGroup(group: u32): i32 {
+  if (!pathHashed && !hashPath()) return TOO_LARGE;
+  const path = requestBytes + (word(W_PATH_OFF) as usize);
+  const pathLen = word(W_PATH_LEN);
+  let entry = lookup(pathHash, (KEY_PATH_EXACT << 24) | group, path, pathLen);
+  if (entry != 0) {
+    const r = scan(entryFirst(entry), entryCount(entry));
+    if (r != NOT_FOUND) return r;
+  }
+  const g = groups + (group as usize) * GROUP_BYTES;
+  const r = scan(load<u32>(g), load<u32>(g, 4));
+  if (r != NOT_FOUND) return r;
+  // Spec §3 PathPrefix is segment-wise: the candidates are the whole path and the path cut before each "/".
+  entry = lookup(pathHash, (KEY_PATH_PREFIX << 24) | group, path, pathLen);
+  if (entry != 0) {
+    const r = scan(entryFirst(entry), entryCount(entry));
+    if (r != NOT_FOUND) return r;
+  }
+  for (let s = slashes - 1; s >= 0; s--) {
+    const at = prefixScratch + ((s as usize) << 3);
+    const cut = load<i32>(at);
+    entry = lookup(load<u32>(at, 4), (KEY_PATH_PREFIX << 24) | group, path, cut);
+    if (entry != 0) {
+      const r = scan(entryFirst(entry), entryCount(entry));
+      if (r != NOT_FOUND) return r;
+    }
+  }
+  return NOT_FOUND;
+}
+
+function scan(first: u32, count: u32): i32 {
+  for (let i: u32 = 0; i < count; i++) {
+    const c = candidates + ((first + i) as usize) * CANDIDATE_BYTES;
+    const conds = load<u32>(c, 8);
+    if (conds == 0 || conditionsHold(table + (conds as usize))) return (first + i) as i32;
+  }
+  return NOT_FOUND;
+}
+
+/** One pass over the path: FNV-1a of every prefix that ends before a "/" and of the whole path. */
+function hashPath(): bool {
+  const path = requestBytes + (word(W_PATH_OFF) as usize);
+  const pathLen = word(W_PATH_LEN);
+  let h = FNV_OFFSET;
+  let n = 0;
+  for (let i = 0; i < pathLen; i++) {
+    const b = load<u8>(path + i) as u32;
+    if (b == 0x2f) {
+      if (n == MAX_PATH_SLASHES) return false;
+      const at = prefixScratch + ((n as usize) << 3);
+      store<i32>(at, i);
+      store<u32>(at, h, 4);
+      n++;
+    }
+    h = fnvStep(h, b);
+  }
+  slashes = n;
+  pathHash = h;
+  pathHashed = true;
+  return true;
+}

@@ -1,0 +1,116 @@
+import { fromBase64 } from "../../schema/canonical.ts";
+import type { Snapshot } from "../../schema/snapshot.ts";
+import type { Matcher, MatchRequest, MatchResult } from "./api.ts";
+import { createReferenceMatcher } from "./reference.ts";
+import { H } from "./table-format.ts";
+
+/**
+ * `createWasmMatcher(module, snapshot, table?)`: the production matcher. One instance per snapshot (a snapshot swap
+ * makes a new instance; the old one is garbage), the table copied into its linear memory once, then one JS -> wasm
+ * call per request. Instantiation is synchronous because Workers forbid compiling wasm from bytes at run time: the
+ * worker passes the module it imported. Throws if the table is not one this build reads (the worker then keeps its
+ * last good snapshot).
+ */
+
+// The request interface of assembly/limits.ts.
+const W_SCHEME = 0;
+const W_PORT = 1;
+const W_METHOD_OFF = 2;
+const W_HOST_OFF = 4;
+const W_PATH_OFF = 6;
+const W_QUERY_OFF = 8;
+const W_LISTENER = 10;
+const W_ROUTE = 11;
+const W_RULE = 12;
+const W_MATCH = 13;
+const W_HEADERS = 16;
+const RESULT_MATCH = 0;
+const RESULT_NO_LISTENER = 1;
+const RESULT_NO_ROUTE = 2;
+
+interface MatcherExports {
+  memory: WebAssembly.Memory;
+  REQUEST_BYTES: WebAssembly.Global;
+  reserve(bytes: number): number;
+  loadTable(): number;
+  requestBytesAddress(): number;
+  match(): number;
+}
+
+const encoder = new TextEncoder();
+
+export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot, table?: Uint8Array): Matcher {
+  const bytes = table ?? fromBase64(snapshot.routeTable);
+  const instance = new WebAssembly.Instance(module, {});
+  const ex = instance.exports as unknown as MatcherExports;
+  const base = ex.reserve(bytes.length);
+  if (base === 0) throw new Error("route table: cannot reserve memory");
+  new Uint8Array(ex.memory.buffer, base, bytes.length).set(bytes);
+  const wordsAt = ex.loadTable();
+  if (wordsAt === 0) throw new Error("route table: unknown format or version");
+  // Memory never grows after loadTable(), so these views stay valid for the instance's life.
+  const headerNames = readHeaderNames(bytes);
+  const words = new Int32Array(ex.memory.buffer, wordsAt, W_HEADERS + 2 * headerNames.length);
+  const capacity = ex.REQUEST_BYTES.value as number;
+  const buffer = new Uint8Array(ex.memory.buffer, ex.requestBytesAddress(), capacity);
+  let fallback: Matcher | null = null;
+
+  /** Writes `s` as UTF-8 at `at`; returns the end offset, or -1 when it does not fit. ASCII takes the fast loop. */
+  function put(s: string, at: number, wordIndex: number): number {
+    const n = s.length;
+    if (at + n > capacity) return -1;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buffer[at + i] = c;
+    }
+    let end = at + i;
+    if (i < n) {
+      const r = encoder.encodeInto(s.slice(i), buffer.subarray(end));
+      if (r.read !== n - i) return -1;
+      end += r.written;
+    }
+    words[wordIndex] = at;
+    words[wordIndex + 1] = end - at;
+    return end;
+  }
+
+  function match(request: MatchRequest): MatchResult {
+    words[W_SCHEME] = request.scheme === "https" ? 1 : 0;
+    words[W_PORT] = request.port;
+    let at = put(request.method, 0, W_METHOD_OFF);
+    if (at >= 0) at = put(request.host, at, W_HOST_OFF);
+    if (at >= 0) at = put(request.path, at, W_PATH_OFF);
+    if (at >= 0) at = put(request.query, at, W_QUERY_OFF);
+    for (let i = 0; i < headerNames.length && at >= 0; i++) {
+      const value = request.header(headerNames[i]!);
+      if (value === null) words[W_HEADERS + 2 * i + 1] = -1;
+      else at = put(value, at, W_HEADERS + 2 * i);
+    }
+    const code = at < 0 ? -1 : ex.match();
+    if (code === RESULT_MATCH) return { kind: "match", listener: words[W_LISTENER]!, route: words[W_ROUTE]!, rule: words[W_RULE]!, match: words[W_MATCH]! };
+    if (code === RESULT_NO_ROUTE) return { kind: "no-route", listener: words[W_LISTENER]! };
+    if (code === RESULT_NO_LISTENER) return { kind: "no-listener" };
+    // Beyond the wasm buffers (docs/matcher.md "Limits"): same semantics, answered by the reference matcher.
+    fallback ??= createReferenceMatcher(snapshot);
+    return fallback.match(request);
+  }
+
+  return { match };
+}
+
+/** The header names the table's conditions read, in slot order. */
+export function readHeaderNames(table: Uint8Array): string[] {
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const count = view.getUint32(H.HeaderNameCount * 4, true);
+  const at = view.getUint32(H.HeaderNamesOff * 4, true);
+  const decoder = new TextDecoder();
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const off = view.getUint32(at + i * 8, true);
+    const len = view.getUint32(at + i * 8 + 4, true);
+    names.push(decoder.decode(table.subarray(off, off + len)));
+  }
+  return names;
+}
