@@ -1,0 +1,186 @@
+/**
+ * Properties every translation must have, whatever the input (golden cases, determinism permutations, fuzzed
+ * manifests):
+ *
+ *  1. every compiled snapshot passes validateSnapshot, names its Gateway, and its bytes are the canonical JSON of the
+ *     snapshot with the sha256 it claims (the KV blob is content-addressed);
+ *  2. every object we own gets conditions: our GatewayClasses and their Gateways in `status.conditions`, and every
+ *     route with a parentRef to one of our Gateways an entry in `status.parents` with our controllerName and
+ *     conditions (spec §2, DESIGN.md §4 "never crashes ... becomes a status condition");
+ *  3. conditions carry the object's generation as observedGeneration (spec §2 observedGeneration);
+ *  4. objects of other controllers get no status from us.
+ *
+ * Ownership is recomputed here independently of the translator, from the raw objects, so a translator that forgets
+ * an object cannot also forget to be checked for it.
+ */
+import { validateSnapshot } from "../../../schema/snapshot.ts";
+import { canonicalJson, sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import type { CompiledSnapshot, KubeObject, ObjectStatus } from "../../src/translate/api.ts";
+
+export const DEFAULT_CONTROLLER = "edgeway.dev/gateway-controller";
+const GATEWAY_GROUP = "gateway.networking.k8s.io";
+const ROUTE_KINDS = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
+
+interface Owned {
+  classes: Set<string>;
+  /** "namespace/name" of Gateways of our classes. */
+  gateways: Set<string>;
+  /** "Kind namespace/name" of routes with a parentRef to one of those Gateways. */
+  routes: Set<string>;
+}
+
+export async function checkInvariants(
+  objects: readonly unknown[],
+  statuses: readonly ObjectStatus[],
+  snapshots: readonly CompiledSnapshot[],
+  controllerName = DEFAULT_CONTROLLER,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const compiled of snapshots) problems.push(...(await checkSnapshot(compiled)));
+  const owned = ownedObjects(objects, controllerName);
+  problems.push(...checkStatuses(objects, statuses, owned, controllerName));
+  return problems;
+}
+
+async function checkSnapshot(compiled: CompiledSnapshot): Promise<string[]> {
+  const problems: string[] = [];
+  const where = `snapshot ${compiled.gateway}`;
+  const result = validateSnapshot(compiled.snapshot);
+  if (!result.ok) problems.push(`${where} fails validateSnapshot: ${result.problems.join("; ")}`);
+  const gw = compiled.snapshot.gateway;
+  if (`${gw?.namespace}/${gw?.name}` !== compiled.gateway) problems.push(`${where} names gateway ${gw?.namespace}/${gw?.name}`);
+  if (gw?.generation !== compiled.gatewayGeneration) problems.push(`${where} gatewayGeneration differs from snapshot.gateway.generation`);
+  const expected = utf8(canonicalJson(compiled.snapshot));
+  if (!sameBytes(expected, compiled.bytes)) problems.push(`${where} bytes are not the canonical JSON of the snapshot`);
+  if ((await sha256Hex(compiled.bytes)) !== compiled.sha256) problems.push(`${where} sha256 does not match its bytes`);
+  return problems;
+}
+
+function checkStatuses(
+  objects: readonly unknown[],
+  statuses: readonly ObjectStatus[],
+  owned: Owned,
+  controllerName: string,
+): string[] {
+  const problems: string[] = [];
+  const byKey = new Map<string, ObjectStatus>();
+  for (const s of statuses) byKey.set(statusKey(s.kind, s.namespace, s.name), s);
+  for (const object of objects) {
+    const o = asObject(object);
+    const meta = asObject(o.metadata);
+    const kind = o.kind;
+    const name = meta.name;
+    if (typeof kind !== "string" || typeof name !== "string") continue;
+    const namespace = typeof meta.namespace === "string" ? meta.namespace : undefined;
+    const key = statusKey(kind, kind === "GatewayClass" ? undefined : namespace, name);
+    const entry = byKey.get(key);
+    const isOwned =
+      (kind === "GatewayClass" && owned.classes.has(name)) ||
+      (kind === "Gateway" && owned.gateways.has(`${namespace}/${name}`)) ||
+      (ROUTE_KINDS.has(kind) && owned.routes.has(`${kind} ${namespace}/${name}`));
+    const foreign =
+      (kind === "GatewayClass" && !owned.classes.has(name)) || (kind === "Gateway" && !owned.gateways.has(`${namespace}/${name}`));
+    if (foreign && entry) problems.push(`${key} is not ours but got a status`);
+    if (!isOwned) continue;
+    if (!entry) {
+      problems.push(`${key} is ours but got no status`);
+      continue;
+    }
+    const generation = meta.generation;
+    if (Number.isSafeInteger(generation) && (generation as number) >= 0 && entry.generation !== generation) {
+      problems.push(`${key} status.generation ${entry.generation} != metadata.generation ${String(generation)}`);
+    }
+    problems.push(...checkEntryConditions(key, entry, controllerName));
+  }
+  return problems;
+}
+
+function checkEntryConditions(key: string, entry: ObjectStatus, controllerName: string): string[] {
+  const problems: string[] = [];
+  const checkList = (where: string, conditions: unknown) => {
+    if (!Array.isArray(conditions) || conditions.length === 0) {
+      problems.push(`${where} has no conditions`);
+      return;
+    }
+    for (const c of conditions) {
+      const condition = asObject(c);
+      if (condition.observedGeneration !== entry.generation) {
+        problems.push(`${where} condition ${String(condition.type)} observedGeneration ${String(condition.observedGeneration)} != ${entry.generation}`);
+      }
+      if (!["True", "False", "Unknown"].includes(condition.status as string) || typeof condition.reason !== "string") {
+        problems.push(`${where} has a malformed condition ${JSON.stringify(condition)}`);
+      }
+    }
+  };
+  if (ROUTE_KINDS.has(entry.kind)) {
+    const parents = entry.status.parents;
+    if (!Array.isArray(parents) || parents.length === 0) problems.push(`${key} is ours but has no status.parents`);
+    for (const [i, parent] of (Array.isArray(parents) ? parents : []).entries()) {
+      const p = asObject(parent);
+      if (p.controllerName !== controllerName) problems.push(`${key} parents[${i}] controllerName ${String(p.controllerName)}`);
+      checkList(`${key} parents[${i}]`, p.conditions);
+    }
+  } else {
+    checkList(key, entry.status.conditions);
+    if (entry.kind === "Gateway") {
+      for (const listener of Array.isArray(entry.status.listeners) ? entry.status.listeners : []) {
+        checkList(`${key} listener ${String(asObject(listener).name)}`, asObject(listener).conditions);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Which objects are ours, from the raw objects (DESIGN.md §2 "Which objects are ours"). */
+export function ownedObjects(objects: readonly unknown[], controllerName = DEFAULT_CONTROLLER): Owned {
+  const owned: Owned = { classes: new Set(), gateways: new Set(), routes: new Set() };
+  const list = objects.map(asObject);
+  for (const o of list) {
+    if (o.kind !== "GatewayClass" || !isGatewayApi(o)) continue;
+    const name = asObject(o.metadata).name;
+    if (typeof name === "string" && asObject(o.spec).controllerName === controllerName) owned.classes.add(name);
+  }
+  for (const o of list) {
+    if (o.kind !== "Gateway" || !isGatewayApi(o)) continue;
+    const meta = asObject(o.metadata);
+    const className = asObject(o.spec).gatewayClassName;
+    if (typeof meta.name === "string" && typeof className === "string" && owned.classes.has(className)) {
+      owned.gateways.add(`${typeof meta.namespace === "string" ? meta.namespace : "default"}/${meta.name}`);
+    }
+  }
+  for (const o of list) {
+    if (typeof o.kind !== "string" || !ROUTE_KINDS.has(o.kind) || !isGatewayApi(o)) continue;
+    const meta = asObject(o.metadata);
+    if (typeof meta.name !== "string") continue;
+    const namespace = typeof meta.namespace === "string" ? meta.namespace : "default";
+    const refs = asObject(o.spec).parentRefs;
+    const ours = (Array.isArray(refs) ? refs : []).some((ref) => {
+      const r = asObject(ref);
+      if ((r.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (r.kind ?? "Gateway") !== "Gateway") return false;
+      const ns = r.namespace ?? namespace;
+      return typeof r.name === "string" && typeof ns === "string" && owned.gateways.has(`${ns}/${r.name}`);
+    });
+    if (ours) owned.routes.add(`${o.kind} ${namespace}/${meta.name}`);
+  }
+  return owned;
+}
+
+function isGatewayApi(o: Record<string, unknown>): boolean {
+  return typeof o.apiVersion === "string" && o.apiVersion.startsWith(`${GATEWAY_GROUP}/`);
+}
+
+function statusKey(kind: string, namespace: string | undefined, name: string): string {
+  return namespace === undefined ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export type { KubeObject };
