@@ -1,0 +1,68 @@
+/**
+ * compileSnapshots(ir): one Snapshot per Gateway, deterministic down to the byte. Routes are sorted by
+ * namespace/name; everything whose order carries no meaning (attachments, hostnames, header and query matches,
+ * header modifier entries) is sorted; the route table is compiled by wasm-matcher; the canonical JSON
+ * (schema/canonical.ts) is hashed once per Gateway.
+ */
+import { SCHEMA_VERSION, type Snapshot } from "../../../schema/snapshot.ts";
+import { canonicalJson, sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import type { CompiledSnapshot } from "../translate/api.ts";
+import type { GatewayIR, IR, RouteIR } from "../ir/types.ts";
+import { validate } from "../ir/validate.ts";
+import { compileRoute } from "./route.ts";
+import { routeTableFor } from "./route-table.ts";
+
+export class InvalidIRError extends Error {
+  constructor(readonly problems: ReturnType<typeof validate>) {
+    super(`internal error: the IR is invalid: ${problems.slice(0, 3).map((p) => `${p.at}: ${p.message}`).join("; ")}`);
+    this.name = "InvalidIRError";
+  }
+}
+
+export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
+  const problems = validate(ir);
+  if (problems.length > 0) throw new InvalidIRError(problems);
+  const routesByGateway = groupRoutes(ir.routes);
+  const gateways = [...ir.gateways].sort((a, b) => compareNames(a, b));
+  const out: CompiledSnapshot[] = [];
+  for (const gateway of gateways) {
+    const key = `${gateway.namespace}/${gateway.name}`;
+    const snapshot = compileSnapshot(gateway, routesByGateway.get(key) ?? []);
+    snapshot.routeTable = await routeTableFor(snapshot);
+    const bytes = utf8(canonicalJson(snapshot));
+    out.push({ gateway: key, gatewayGeneration: gateway.generation, snapshot, bytes, sha256: await sha256Hex(bytes) });
+  }
+  return out;
+}
+
+export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]): Snapshot {
+  const key = `${gateway.namespace}/${gateway.name}`;
+  const listenerIndex = new Map(gateway.listeners.map((l, i) => [l.name, i]));
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    gateway: { namespace: gateway.namespace, name: gateway.name, generation: gateway.generation },
+    listeners: gateway.listeners.map((l) => ({ name: l.name, port: l.port, protocol: l.protocol, hostname: l.hostname })),
+    routes: [...routes].sort(compareNames).map((route) => compileRoute(route, key, listenerIndex)),
+    routeTable: "",
+  };
+}
+
+function groupRoutes(routes: readonly RouteIR[]): Map<string, RouteIR[]> {
+  const out = new Map<string, RouteIR[]>();
+  for (const route of routes) {
+    const seen = new Set<string>();
+    for (const attachment of route.attachments) {
+      if (seen.has(attachment.gateway)) continue;
+      seen.add(attachment.gateway);
+      const bucket = out.get(attachment.gateway);
+      if (bucket) bucket.push(route);
+      else out.set(attachment.gateway, [route]);
+    }
+  }
+  return out;
+}
+
+function compareNames(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

@@ -1,0 +1,114 @@
+/**
+ * ObjectIndex: every object the translator reads, indexed by kind / namespace / name, so that each lookup during
+ * translation is a map access (no scans of routes x routes or routes x services).
+ */
+import type { KubeObject } from "../translate/api.ts";
+import { canonicalJson } from "../../../schema/canonical.ts";
+import { classify, namespaceOf, type KnownKind } from "./kinds.ts";
+
+export interface ObjectIndex {
+  gatewayClasses: Map<string, KubeObject>;
+  /** Keyed "namespace/name". */
+  gateways: Map<string, KubeObject>;
+  httpRoutes: Map<string, KubeObject>;
+  /** GRPCRoute/TCPRoute/TLSRoute/UDPRoute, keyed "Kind:namespace/name". */
+  unsupportedRoutes: Map<string, KubeObject>;
+  services: Map<string, KubeObject>;
+  secrets: Map<string, KubeObject>;
+  /** Keyed by name (cluster-scoped). */
+  namespaces: Map<string, KubeObject>;
+  /** ReferenceGrants grouped by their own namespace (the target namespace, spec §8). */
+  referenceGrants: Map<string, KubeObject[]>;
+  warnings: string[];
+}
+
+/**
+ * Builds the index. Duplicates (same kind, namespace, name) keep one object chosen independently of input order
+ * (the smallest canonical JSON), so the result never depends on file order or file splits.
+ */
+export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
+  const index: ObjectIndex = {
+    gatewayClasses: new Map(),
+    gateways: new Map(),
+    httpRoutes: new Map(),
+    unsupportedRoutes: new Map(),
+    services: new Map(),
+    secrets: new Map(),
+    namespaces: new Map(),
+    referenceGrants: new Map(),
+    warnings: [],
+  };
+  const grants = new Map<string, KubeObject>();
+  const ignoredKinds = new Map<string, number>();
+  for (const object of objects) {
+    if (!isWellFormed(object)) {
+      index.warnings.push("skipped an object without apiVersion, kind or metadata.name");
+      continue;
+    }
+    const kind = classify(object);
+    if (kind === undefined) {
+      const key = `${object.apiVersion} ${object.kind}`;
+      ignoredKinds.set(key, (ignoredKinds.get(key) ?? 0) + 1);
+      continue;
+    }
+    const map = mapFor(index, kind, grants);
+    const key = keyFor(kind, object);
+    const existing = map.get(key);
+    if (existing === undefined) {
+      map.set(key, object);
+    } else {
+      index.warnings.push(`duplicate ${object.kind} ${key}: one copy kept`);
+      if (canonicalJson(object) < canonicalJson(existing)) map.set(key, object);
+    }
+  }
+  for (const grant of grants.values()) {
+    const ns = namespaceOf(grant);
+    const bucket = index.referenceGrants.get(ns);
+    if (bucket) bucket.push(grant);
+    else index.referenceGrants.set(ns, [grant]);
+  }
+  for (const [key, count] of [...ignoredKinds].sort()) {
+    index.warnings.push(`ignored ${count} object(s) of unsupported kind ${key}`);
+  }
+  return index;
+}
+
+function isWellFormed(object: KubeObject): boolean {
+  return (
+    typeof object === "object" &&
+    object !== null &&
+    typeof object.apiVersion === "string" &&
+    typeof object.kind === "string" &&
+    typeof object.metadata === "object" &&
+    object.metadata !== null &&
+    typeof object.metadata.name === "string" &&
+    object.metadata.name !== ""
+  );
+}
+
+function keyFor(kind: KnownKind, object: KubeObject): string {
+  if (kind === "GatewayClass" || kind === "Namespace") return object.metadata.name;
+  if (kind === "UnsupportedRoute") return `${object.kind}:${namespaceOf(object)}/${object.metadata.name}`;
+  return `${namespaceOf(object)}/${object.metadata.name}`;
+}
+
+function mapFor(index: ObjectIndex, kind: KnownKind, grants: Map<string, KubeObject>): Map<string, KubeObject> {
+  switch (kind) {
+    case "GatewayClass":
+      return index.gatewayClasses;
+    case "Gateway":
+      return index.gateways;
+    case "HTTPRoute":
+      return index.httpRoutes;
+    case "UnsupportedRoute":
+      return index.unsupportedRoutes;
+    case "Service":
+      return index.services;
+    case "Secret":
+      return index.secrets;
+    case "Namespace":
+      return index.namespaces;
+    case "ReferenceGrant":
+      return grants;
+  }
+}

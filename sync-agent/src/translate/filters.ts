@@ -1,0 +1,97 @@
+/**
+ * HTTPRoute filters (spec §4), at rule level and on backendRefs: types, the at-most-once rules, incompatible
+ * combinations, and each filter's own values. A problem in a filter invalidates the rule (dropped with
+ * PartiallyInvalid); an unresolved reference in a filter is a ResolvedRefs problem and the rule stays.
+ */
+import type { Filter, Match } from "../../../schema/snapshot.ts";
+import { list, obj, str } from "../k8s/fields.ts";
+import { Reasons, type RouteProblem } from "./conditions.ts";
+import { resolveBackendRef, type BackendContext } from "./backends.ts";
+import { INCOMPATIBLE_PREFIX, translateCors, translateHeaderModifier, translateMirrorFraction, translatePathModifier, translateRedirect } from "./filter-values.ts";
+
+export interface FiltersResult {
+  filters: Filter[];
+  /** Makes the rule invalid. */
+  problem?: RouteProblem;
+  /** Unresolved references (mirror backends, ExtensionRefs): ResolvedRefs=False, rule kept. */
+  refProblems: RouteProblem[];
+}
+
+/** CEL: these may appear at most once per filter list; RequestMirror and ExtensionRef may repeat. */
+const AT_MOST_ONCE = new Set(["CORS", "RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite"]);
+
+export function translateFilters(raw: unknown, matches: readonly Match[], ctx: BackendContext, where: string): FiltersResult {
+  const entries = list(raw).map(obj);
+  const filters: Filter[] = [];
+  const refProblems: RouteProblem[] = [];
+  const seen = new Set<string>();
+  const invalid = (reason: string, message: string): FiltersResult => ({ filters: [], refProblems, problem: { reason, message: `${where}: ${message}` } });
+  for (const [i, entry] of entries.entries()) {
+    const type = str(entry.type) ?? "";
+    if (AT_MOST_ONCE.has(type)) {
+      if (seen.has(type)) return invalid(Reasons.IncompatibleFilters, `filter ${type} may appear only once`);
+      seen.add(type);
+    }
+    const at = `filters[${i}] ${type}`;
+    switch (type) {
+      case "RequestHeaderModifier":
+      case "ResponseHeaderModifier": {
+        const key = type === "RequestHeaderModifier" ? "requestHeaderModifier" : "responseHeaderModifier";
+        const modifier = translateHeaderModifier(entry[key]);
+        if (typeof modifier === "string") return invalid(Reasons.UnsupportedValue, `${at}: ${modifier}`);
+        filters.push({ type, modifier });
+        break;
+      }
+      case "RequestRedirect": {
+        const redirect = translateRedirect(entry.requestRedirect, matches);
+        if (typeof redirect === "string") return invalid(reasonFor(redirect), `${at}: ${redirect}`);
+        filters.push(redirect);
+        break;
+      }
+      case "URLRewrite": {
+        const spec = obj(entry.urlRewrite);
+        if (entry.urlRewrite === undefined) return invalid(Reasons.UnsupportedValue, `${at}: urlRewrite is required`);
+        const hostname = str(spec.hostname) ?? null;
+        const path = spec.path === undefined ? null : translatePathModifier(spec.path, matches);
+        if (typeof path === "string") return invalid(reasonFor(path), `${at}: ${path}`);
+        filters.push({ type, hostname, path });
+        break;
+      }
+      case "RequestMirror": {
+        const spec = obj(entry.requestMirror);
+        const fraction = translateMirrorFraction(spec);
+        if (typeof fraction === "string") return invalid(Reasons.UnsupportedValue, `${at}: ${fraction}`);
+        const backend = resolveBackendRef(obj(spec.backendRef), ctx);
+        // Spec §4: a mirror whose backend cannot be resolved is reported and not configured.
+        if (backend.target === null) refProblems.push({ reason: backend.problem.reason, message: `${where}: ${at}: ${backend.problem.message}` });
+        else filters.push({ type, mirror: { backend: backend.target, ...fraction } });
+        break;
+      }
+      case "CORS": {
+        const cors = translateCors(entry.cors);
+        if (typeof cors === "string") return invalid(Reasons.UnsupportedValue, `${at}: ${cors}`);
+        filters.push({ type, cors });
+        break;
+      }
+      case "ExtensionRef": {
+        // edgeway defines no extension filters, so every ExtensionRef is unresolved. Spec §4: it MUST NOT be skipped;
+        // matching requests get an error response instead.
+        const ref = obj(entry.extensionRef);
+        const label = `${str(ref.group) ?? ""}/${str(ref.kind) ?? ""} ${str(ref.name) ?? ""}`;
+        refProblems.push({ reason: Reasons.InvalidKind, message: `${where}: ${at}: ExtensionRef ${label} cannot be resolved; matching requests get 500` });
+        filters.push({ type: "DirectResponse", status: 500, reason: `unresolved ExtensionRef ${label}` });
+        break;
+      }
+      default:
+        return invalid(Reasons.UnsupportedValue, `${at}: filter type "${type}" is not supported`);
+    }
+  }
+  if (seen.has("RequestRedirect") && seen.has("URLRewrite")) {
+    return invalid(Reasons.IncompatibleFilters, "RequestRedirect and URLRewrite cannot be used together");
+  }
+  return { filters, refProblems };
+}
+
+function reasonFor(message: string): string {
+  return message === INCOMPATIBLE_PREFIX ? Reasons.IncompatibleFilters : Reasons.UnsupportedValue;
+}

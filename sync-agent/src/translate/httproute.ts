@@ -1,0 +1,137 @@
+/**
+ * HTTPRoute translation (spec §2-§9): rules once per route, then attachment and status once per parentRef of ours.
+ */
+import type { KubeObject, ObjectStatus } from "./api.ts";
+import type { ObjectIndex } from "../k8s/index.ts";
+import type { AttachmentIR, RouteIR, RuleIR } from "../ir/types.ts";
+import { generationOf, namespaceOf } from "../k8s/kinds.ts";
+import { list, obj, objList, str } from "../k8s/fields.ts";
+import { ConditionWriter, fail, ok, Reasons, type RouteProblem, type Verdict } from "./conditions.ts";
+import type { Condition } from "./api.ts";
+import type { Defaults } from "./defaults.ts";
+import { MISSING_CREATION_TIMESTAMP } from "./defaults.ts";
+import { gatewayIsAccepted, type GatewayModel } from "./gateway.ts";
+import { hostnameProblem, intersectHostnames } from "./hostnames.ts";
+import { listenerIsProgrammed } from "./listeners.ts";
+import { allowedListeners, ourParentRefs } from "./parent-refs.ts";
+import { translateRule } from "./rules.ts";
+
+export interface RouteTranslation {
+  ir: RouteIR | undefined;
+  status: ObjectStatus | undefined;
+}
+
+/** At most this many problems are spelled out in one condition message; the rest are counted. */
+const MAX_MESSAGES = 3;
+
+export function translateHTTPRoute(route: KubeObject, index: ObjectIndex, gateways: Map<string, GatewayModel>, defaults: Defaults): RouteTranslation {
+  const spec = obj(route.spec);
+  const parents = ourParentRefs(route, spec, gateways);
+  if (parents.length === 0) return { ir: undefined, status: undefined };
+  const namespace = namespaceOf(route);
+  const name = route.metadata.name;
+  const key = `${namespace}/${name}`;
+  const generation = generationOf(route);
+  const hostnames = routeHostnames(spec);
+  const ctx = { index, routeNamespace: namespace, originTemplate: defaults.originTemplate, clusterName: defaults.clusterName };
+  const rules: RuleIR[] = [];
+  const dropped: RouteProblem[] = [];
+  const refProblems: RouteProblem[] = [];
+  for (const [i, raw] of objList(spec.rules).entries()) {
+    const result = translateRule(raw, i, ctx);
+    refProblems.push(...result.refProblems);
+    if (result.rule) rules.push(result.rule);
+    else if (result.problem) dropped.push(result.problem);
+  }
+  const writer = new ConditionWriter(generation, defaults.now);
+  const resolvedRefs = refProblems.length === 0 ? ok(Reasons.ResolvedRefs) : fail(firstReason(refProblems), summarize(refProblems));
+  const attachments = new Map<string, AttachmentIR>();
+  const statusParents: Record<string, unknown>[] = [];
+  for (const parent of parents) {
+    let accepted: Verdict;
+    if (!hostnames.ok) {
+      accepted = fail(Reasons.UnsupportedValue, hostnames.message);
+    } else if (rules.length === 0) {
+      // Spec §2: a route is Accepted only if at least one rule is implemented.
+      accepted = dropped.length > 0 ? fail(firstReason(dropped), summarize(dropped)) : fail(Reasons.UnsupportedValue, "the route has no rules");
+    } else {
+      accepted = attach(parent, hostnames.hostnames, key, namespace, index, attachments);
+    }
+    const conditions: Condition[] = [writer.condition("Accepted", accepted), writer.condition("ResolvedRefs", resolvedRefs)];
+    if (dropped.length > 0 && rules.length > 0) {
+      conditions.push(writer.condition("PartiallyInvalid", ok(Reasons.UnsupportedValue, `Dropped Rule(s): ${summarize(dropped)}`)));
+    }
+    statusParents.push({ parentRef: parent.echo, controllerName: defaults.controllerName, conditions });
+  }
+  const status: ObjectStatus = { apiVersion: route.apiVersion, kind: "HTTPRoute", namespace, name, generation, status: { parents: statusParents } };
+  if (attachments.size === 0) return { ir: undefined, status };
+  const ir: RouteIR = {
+    namespace,
+    name,
+    creationTimestamp: typeof route.metadata.creationTimestamp === "string" ? route.metadata.creationTimestamp : MISSING_CREATION_TIMESTAMP,
+    generation,
+    attachments: [...attachments.values()],
+    rules,
+  };
+  return { ir, status };
+}
+
+/**
+ * Attaches the route through one parentRef: listeners selected and allowed, then hostname intersection (spec §1).
+ * Records attachedRoutes on every listener that accepts it and IR attachments on programmed listeners.
+ */
+function attach(
+  parent: ReturnType<typeof ourParentRefs>[number],
+  hostnames: string[],
+  routeKey: string,
+  routeNamespace: string,
+  index: ObjectIndex,
+  attachments: Map<string, AttachmentIR>,
+): Verdict {
+  const selection = allowedListeners(index, parent, "HTTPRoute", routeNamespace);
+  if (!selection.ok) return selection.verdict;
+  let attached = 0;
+  for (const listener of selection.listeners) {
+    const common = intersectHostnames(listener.hostname, hostnames);
+    if (common === null) continue;
+    attached++;
+    listener.attachedRoutes.add(routeKey);
+    if (!gatewayIsAccepted(parent.gateway) || !listenerIsProgrammed(listener)) continue;
+    const attachmentKey = `${parent.gateway.key}#${listener.name}`;
+    const existing = attachments.get(attachmentKey);
+    if (existing === undefined) {
+      attachments.set(attachmentKey, { gateway: parent.gateway.key, listener: listener.name, hostnames: common });
+    } else if (existing.hostnames.length > 0) {
+      // Two parentRefs reaching the same listener: the union of what each allows ([] already means "all").
+      existing.hostnames = common.length === 0 ? [] : [...new Set([...existing.hostnames, ...common])].sort();
+    }
+  }
+  if (attached === 0) {
+    return fail(
+      Reasons.NoMatchingListenerHostname,
+      `no hostname of the route intersects a listener hostname of Gateway ${parent.gateway.key} it may attach to`,
+    );
+  }
+  return ok(Reasons.Accepted);
+}
+
+function routeHostnames(spec: Record<string, unknown>): { ok: true; hostnames: string[] } | { ok: false; message: string } {
+  const hostnames: string[] = [];
+  for (const raw of list(spec.hostnames)) {
+    const hostname = str(raw) ?? "";
+    const problem = hostnameProblem(hostname);
+    if (problem) return { ok: false, message: `spec.hostnames: ${problem}` };
+    hostnames.push(hostname.toLowerCase());
+  }
+  return { ok: true, hostnames };
+}
+
+function firstReason(problems: RouteProblem[]): string {
+  return problems[0]?.reason ?? Reasons.UnsupportedValue;
+}
+
+function summarize(problems: RouteProblem[]): string {
+  const shown = problems.slice(0, MAX_MESSAGES).map((p) => p.message);
+  const more = problems.length - shown.length;
+  return more > 0 ? `${shown.join("; ")}; and ${more} more` : shown.join("; ");
+}

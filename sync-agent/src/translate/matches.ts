@@ -1,0 +1,90 @@
+/**
+ * HTTPRouteRule.matches (spec §3): path, headers, query params and method, with the spec's value rules. A match the
+ * edge could not evaluate faithfully makes the rule invalid (dropped, PartiallyInvalid) rather than match loosely.
+ */
+import type { Match, StringMatch } from "../../../schema/snapshot.ts";
+import { checkRegex } from "../../../wasm-matcher/src/regex/check.ts";
+import { list, obj, str } from "../k8s/fields.ts";
+import { Reasons, type RouteProblem } from "./conditions.ts";
+
+export type MatchesResult = { ok: true; matches: Match[] } | { ok: false; problem: RouteProblem };
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-zA-Z]+$/;
+/** No matches, or an empty match, means PathPrefix "/" (spec §3). */
+export const DEFAULT_PATH = { type: "PathPrefix", value: "/" } as const;
+
+export function translateMatches(raw: unknown): MatchesResult {
+  const entries = list(raw);
+  if (entries.length === 0) return { ok: true, matches: [{ path: { ...DEFAULT_PATH }, headers: [], queryParams: [], method: null }] };
+  const matches: Match[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const result = translateMatch(obj(entry));
+    if (typeof result === "string") return { ok: false, problem: { reason: Reasons.UnsupportedValue, message: `matches[${i}]: ${result}` } };
+    matches.push(result);
+  }
+  return { ok: true, matches };
+}
+
+function translateMatch(raw: Record<string, unknown>): Match | string {
+  const path = translatePath(raw.path);
+  if (typeof path === "string") return path;
+  const headers = translateStringMatches(raw.headers, "header", (name) => name.toLowerCase());
+  if (typeof headers === "string") return headers;
+  const queryParams = translateStringMatches(raw.queryParams, "queryParam", (name) => name);
+  if (typeof queryParams === "string") return queryParams;
+  let method: string | null = null;
+  if (raw.method !== undefined) {
+    const m = str(raw.method);
+    if (m === undefined || !METHODS.has(m)) return `method "${String(raw.method)}" is not an HTTP method of the spec (upper-case)`;
+    method = m;
+  }
+  return { path, headers, queryParams, method };
+}
+
+function translatePath(raw: unknown): Match["path"] | string {
+  if (raw === undefined) return { ...DEFAULT_PATH };
+  const spec = obj(raw);
+  const type = str(spec.type) ?? "PathPrefix";
+  const value = str(spec.value) ?? "/";
+  if (type === "Exact" || type === "PathPrefix") {
+    const problem = pathValueProblem(value);
+    return problem ? `path ${type} "${value}" ${problem}` : { type, value };
+  }
+  if (type === "RegularExpression") {
+    const check = checkRegex(value);
+    return check.ok ? { type, value } : `path regular expression "${value}" is not supported: ${check.reason}`;
+  }
+  return `path type "${type}" is not supported`;
+}
+
+/** Spec §3: Exact/PathPrefix values start with "/" and contain no "//", "/./", "/../", "%2f", "#", nor end in "/." or "/..". */
+export function pathValueProblem(value: string): string | undefined {
+  if (!value.startsWith("/")) return "must start with /";
+  for (const bad of ["//", "/./", "/../", "%2f", "%2F", "#"]) if (value.includes(bad)) return `must not contain "${bad}"`;
+  if (value.endsWith("/.") || value.endsWith("/..")) return "must not end with /. or /..";
+  return undefined;
+}
+
+/** Headers and query params: only the first entry per name counts (spec §3); headers compare names case-insensitively. */
+function translateStringMatches(raw: unknown, what: string, key: (name: string) => string): StringMatch[] | string {
+  const out: StringMatch[] = [];
+  const seen = new Set<string>();
+  for (const entry of list(raw).map(obj)) {
+    const name = str(entry.name) ?? "";
+    const value = str(entry.value) ?? "";
+    const type = str(entry.type) ?? "Exact";
+    if (!TOKEN.test(name)) return `${what} name "${name}" is not a valid token`;
+    const normalized = key(name);
+    if (seen.has(normalized)) continue;
+    seen.add(normalized);
+    if (type === "RegularExpression") {
+      const check = checkRegex(value);
+      if (!check.ok) return `${what} ${name} regular expression "${value}" is not supported: ${check.reason}`;
+    } else if (type !== "Exact") {
+      return `${what} ${name} match type "${type}" is not supported`;
+    }
+    out.push({ type, name: normalized, value });
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+/**
+ * One HTTPRouteRule -> one IR rule, or the reason it is invalid (spec §3-§7). Invalid backendRefs and unresolved
+ * filter references do not invalidate the rule: they are ResolvedRefs problems and the edge answers their share
+ * with 500.
+ */
+import type { Backend, Retry } from "../../../schema/snapshot.ts";
+import type { RuleIR } from "../ir/types.ts";
+import { list, num, obj, str } from "../k8s/fields.ts";
+import { Reasons, type RouteProblem } from "./conditions.ts";
+import { resolveBackendRef, type BackendContext } from "./backends.ts";
+import { DEFAULT_RETRY_ATTEMPTS, INVALID_BACKEND_STATUS } from "./defaults.ts";
+import { parseDuration } from "./duration.ts";
+import { translateFilters } from "./filters.ts";
+import { translateMatches } from "./matches.ts";
+
+export interface RuleResult {
+  rule?: RuleIR;
+  /** Set when the rule is invalid in itself and dropped. */
+  problem?: RouteProblem;
+  refProblems: RouteProblem[];
+}
+
+/** Status recorded for a valid backend's entry; only invalid entries' statuses are ever served. */
+const VALID_BACKEND_STATUS = 200;
+const MAX_WEIGHT = 1_000_000;
+
+export function translateRule(raw: Record<string, unknown>, index: number, ctx: BackendContext): RuleResult {
+  const where = `rules[${index}]${str(raw.name) ? ` (${str(raw.name)})` : ""}`;
+  const dropped = (problem: RouteProblem, refProblems: RouteProblem[] = []): RuleResult => ({
+    problem: { reason: problem.reason, message: problem.message.startsWith("rules[") ? problem.message : `${where}: ${problem.message}` },
+    refProblems,
+  });
+  const matches = translateMatches(raw.matches);
+  if (!matches.ok) return dropped(matches.problem);
+  const filters = translateFilters(raw.filters, matches.matches, ctx, where);
+  if (filters.problem) return dropped(filters.problem);
+  const refProblems = [...filters.refProblems];
+  const rawBackends = list(raw.backendRefs).map(obj);
+  if (rawBackends.length > 0 && filters.filters.some((f) => f.type === "RequestRedirect")) {
+    return dropped({ reason: Reasons.IncompatibleFilters, message: "RequestRedirect cannot be combined with backendRefs" });
+  }
+  const backends: Backend[] = [];
+  for (const [j, rawBackend] of rawBackends.entries()) {
+    const weight = rawBackend.weight === undefined ? 1 : num(rawBackend.weight);
+    if (weight === undefined || !Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) {
+      return dropped({ reason: Reasons.UnsupportedValue, message: `backendRefs[${j}]: weight ${String(rawBackend.weight)} is not an integer in 0-${MAX_WEIGHT}` });
+    }
+    const backendWhere = `${where} backendRefs[${j}]`;
+    const backendFilters = translateFilters(rawBackend.filters, matches.matches, ctx, backendWhere);
+    if (backendFilters.problem) return dropped(backendFilters.problem);
+    refProblems.push(...backendFilters.refProblems);
+    const resolved = resolveBackendRef(rawBackend, ctx);
+    if (resolved.target === null) refProblems.push({ reason: resolved.problem.reason, message: `${backendWhere}: ${resolved.problem.message}` });
+    backends.push({
+      weight,
+      ref: resolved.ref,
+      target: resolved.target,
+      status: resolved.target === null ? INVALID_BACKEND_STATUS : VALID_BACKEND_STATUS,
+      reason: resolved.target === null ? resolved.problem.reason : "",
+      filters: backendFilters.filters,
+    });
+  }
+  const timeouts = translateTimeouts(raw.timeouts);
+  if (typeof timeouts === "string") return dropped({ reason: Reasons.UnsupportedValue, message: timeouts });
+  const retry = translateRetry(raw.retry);
+  if (typeof retry === "string") return dropped({ reason: Reasons.UnsupportedValue, message: retry });
+  return {
+    rule: { index, name: str(raw.name) ?? null, matches: matches.matches, filters: filters.filters, backends, timeouts, retry },
+    refProblems,
+  };
+}
+
+/** GEP-1742: "0s" disables; backendRequest must not exceed request unless request is disabled. Unset is 0 (none). */
+function translateTimeouts(raw: unknown): RuleIR["timeouts"] | string {
+  const spec = obj(raw);
+  const parse = (field: "request" | "backendRequest"): number | string => {
+    const value = spec[field];
+    if (value === undefined) return 0;
+    const ms = typeof value === "string" ? parseDuration(value) : undefined;
+    return ms === undefined ? `timeouts.${field} "${String(value)}" is not a GEP-2257 duration such as "500ms" or "1m30s"` : ms;
+  };
+  const requestMs = parse("request");
+  if (typeof requestMs === "string") return requestMs;
+  const backendRequestMs = parse("backendRequest");
+  if (typeof backendRequestMs === "string") return backendRequestMs;
+  if (requestMs > 0 && backendRequestMs > requestMs) {
+    return `timeouts.backendRequest (${String(spec.backendRequest)}) must not exceed timeouts.request (${String(spec.request)})`;
+  }
+  return { requestMs, backendRequestMs };
+}
+
+/** GEP-1731 retry: codes 400-599, attempts = retries after the first try, backoff = minimum wait. */
+function translateRetry(raw: unknown): Retry | null | string {
+  if (raw === undefined || raw === null) return null;
+  const spec = obj(raw);
+  const codes: number[] = [];
+  for (const code of list(spec.codes)) {
+    const n = num(code);
+    if (n === undefined || !Number.isInteger(n) || n < 400 || n > 599) return `retry.codes entry ${String(code)} is not an HTTP status in 400-599`;
+    if (!codes.includes(n)) codes.push(n);
+  }
+  const attempts = spec.attempts === undefined ? DEFAULT_RETRY_ATTEMPTS : num(spec.attempts);
+  if (attempts === undefined || !Number.isInteger(attempts) || attempts < 0) return `retry.attempts ${String(spec.attempts)} is not an integer >= 0`;
+  let backoffMs = 0;
+  if (spec.backoff !== undefined) {
+    const parsed = typeof spec.backoff === "string" ? parseDuration(spec.backoff) : undefined;
+    if (parsed === undefined) return `retry.backoff "${String(spec.backoff)}" is not a GEP-2257 duration`;
+    backoffMs = parsed;
+  }
+  return { codes: codes.sort((a, b) => a - b), attempts, backoffMs, retryConnectionErrors: true, retryNonIdempotent: false };
+}
