@@ -65,6 +65,8 @@ async function compileAndPush(kv: LocalKvStore, secret: string): Promise<void> {
   }
 }
 
+const PROBLEM_WHEN_FALSE = new Set(["Accepted", "ResolvedRefs", "Programmed"]);
+
 /** The False conditions of the computed statuses, one line each: what a user must fix in examples/. */
 function conditionProblems(statuses: Awaited<ReturnType<typeof compileManifests>>["statuses"]): string[] {
   const lines: string[] = [];
@@ -72,7 +74,8 @@ function conditionProblems(statuses: Awaited<ReturnType<typeof compileManifests>
     if (Array.isArray(value)) value.forEach((item, i) => visit(`${where}[${i}]`, item));
     else if (value && typeof value === "object") {
       const c = value as Record<string, unknown>;
-      if (typeof c.type === "string" && c.status === "False" && typeof c.reason === "string") {
+      // Conflicted/OverlappingTLSConfig are healthy when False; these three are problems when False.
+      if (typeof c.type === "string" && PROBLEM_WHEN_FALSE.has(c.type) && c.status === "False") {
         lines.push(`${where}: ${c.type}=False ${c.reason}: ${String(c.message ?? "")}`);
       } else for (const [k, v] of Object.entries(c)) visit(`${where}.${k}`, v);
     }

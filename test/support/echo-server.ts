@@ -106,7 +106,9 @@ function echoSetHeaders(value: string | undefined): Array<[string, string]> {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startEchoServer(options: EchoServerOptions): Promise<EchoServer> {
-  const pod = `${options.service}-${randomBytes(5).toString("hex")}`;
+  // Shaped like a Deployment's pod name (<service>-<replicaset hash>-<suffix>): the upstream weight test strips the
+  // last two dash-separated segments to find the backend.
+  const pod = `${options.service}-${randomBytes(4).toString("hex")}-${randomBytes(3).toString("hex")}`;
   const requests: RecordedRequest[] = [];
   /** Attempts seen per retry uuid. */
   const attempts = new Map<string, number>();
