@@ -29,6 +29,8 @@ export default defineConfig({
           include: ["worker/test/**/*.test.ts", "test/workerd/**/*.test.ts"],
           // Real echo origins on 127.0.0.1 for forwarding tests (ports reach the tests through provide/inject).
           globalSetup: ["./worker/test/support/global-setup.ts"],
+          // One JSON access-log line per request is the worker's contract, but hundreds of them drown test output.
+          onConsoleLog: (log) => !log.startsWith('{"event":"access"'),
           testTimeout: 30_000,
         },
       },
