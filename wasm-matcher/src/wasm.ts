@@ -39,7 +39,12 @@ interface MatcherExports {
 
 const encoder = new TextEncoder();
 
-export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot, table?: Uint8Array): Matcher {
+export interface WasmMatcher extends Matcher {
+  /** Size of the instance's linear memory (fixed after load; tests check it never grows). */
+  memoryBytes(): number;
+}
+
+export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot, table?: Uint8Array): WasmMatcher {
   const bytes = table ?? fromBase64(snapshot.routeTable);
   const instance = new WebAssembly.Instance(module, {});
   const ex = instance.exports as unknown as MatcherExports;
@@ -97,7 +102,7 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
     return fallback.match(request);
   }
 
-  return { match };
+  return { match, memoryBytes: () => ex.memory.buffer.byteLength };
 }
 
 /** The header names the table's conditions read, in slot order. */
