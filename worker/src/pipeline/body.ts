@@ -10,10 +10,16 @@ export class BodyTooLarge extends Error {
   }
 }
 
+/** Set once a streamed body crosses the limit; `abort` fires first so the upstream request is torn down. */
+export interface OverLimit {
+  exceeded: boolean;
+  abort: AbortController;
+}
+
 export type PreparedBody =
   | { kind: "none" }
   | { kind: "buffered"; bytes: Uint8Array<ArrayBuffer> }
-  | { kind: "streamed"; stream: ReadableStream<Uint8Array>; overLimit: { exceeded: boolean } };
+  | { kind: "streamed"; stream: ReadableStream<Uint8Array>; overLimit: OverLimit };
 
 export async function prepareBody(request: Request, bufferLimit: number, maxBodyBytes: number): Promise<PreparedBody> {
   if (request.body === null) return { kind: "none" };
@@ -30,7 +36,7 @@ export async function prepareBody(request: Request, bufferLimit: number, maxBody
     }
     chunks.push(value);
     if (total > bufferLimit) {
-      const overLimit = { exceeded: false };
+      const overLimit: OverLimit = { exceeded: false, abort: new AbortController() };
       return { kind: "streamed", stream: resumeStream(chunks, reader, total, maxBodyBytes, overLimit), overLimit };
     }
   }
@@ -52,7 +58,7 @@ function resumeStream(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   alreadyRead: number,
   maxBodyBytes: number,
-  overLimit: { exceeded: boolean },
+  overLimit: OverLimit,
 ): ReadableStream<Uint8Array> {
   let total = alreadyRead;
   const queued = [...head];
@@ -65,6 +71,7 @@ function resumeStream(
       total += value.byteLength;
       if (total > maxBodyBytes) {
         overLimit.exceeded = true;
+        overLimit.abort.abort(new BodyTooLarge(maxBodyBytes));
         await reader.cancel().catch(() => {});
         return controller.error(new BodyTooLarge(maxBodyBytes));
       }

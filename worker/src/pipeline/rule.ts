@@ -76,7 +76,8 @@ export async function executeRule(rc: RuleContext): Promise<Response> {
   const deadline = new RequestDeadline(rule.timeouts.requestMs);
   try {
     const outcome = await forwardWithRetries(
-      (signal) => fetch(upstreamRequest(state.draft, choice.target, bodyInit(body), signal)),
+      (signal) =>
+        fetch(upstreamRequest(state.draft, choice.target, bodyInit(body), body.kind === "streamed" ? AbortSignal.any([signal, body.overLimit.abort.signal]) : signal)),
       {
         retry: rule.retry,
         method: state.draft.method,
@@ -87,8 +88,13 @@ export async function executeRule(rc: RuleContext): Promise<Response> {
       deadline,
     );
     rc.log.attempts = outcome.attempts;
+    // A streamed body that crossed the limit was cut off (the origin never saw a complete request): 413 either way.
+    if (body.kind === "streamed" && body.overLimit.exceeded) {
+      if (outcome.kind === "response") await outcome.response.body?.cancel().catch(() => {});
+      rc.log.reason = `request body larger than ${rc.config.maxBodyBytes} bytes`;
+      return localResponse(413, rc.log.reason);
+    }
     if (outcome.kind === "error") {
-      if (body.kind === "streamed" && body.overLimit.exceeded) return localResponse(413, `request body larger than ${rc.config.maxBodyBytes} bytes`);
       rc.log.reason = outcome.reason;
       return applyResponseModifiers(localResponse(outcome.status, outcome.reason), responseModifiers);
     }
