@@ -40,6 +40,11 @@ export class FakeApiServer {
   readonly store = new ObjectStore();
   readonly faults: Faults = { goneOnNextWatches: 0, dropStreamAfterEvents: 0, silentNextWatches: 0, serverErrorsNext: 0, conflictsNext: 0 };
   readonly requests: RequestRecord[] = [];
+  /** Requests bearing one of these tokens have their connection reset (a client partitioned from the server). */
+  readonly blockedTokens = new Set<string>();
+  /** Status subresource writes accepted, and those that changed nothing (same resourceVersion back). */
+  statusWrites = 0;
+  noopStatusWrites = 0;
   bookmarkIntervalMs = 200;
   private server: Server | undefined;
   private readonly openWatches = new Set<ServerResponse>();
@@ -94,6 +99,12 @@ export class FakeApiServer {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
     };
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    if (token && this.blockedTokens.has(token)) {
+      record.status = -1;
+      req.socket.destroy();
+      return;
+    }
     try {
       if (this.faults.serverErrorsNext > 0) {
         this.faults.serverErrorsNext--;
@@ -118,7 +129,15 @@ export class FakeApiServer {
         this.faults.conflictsNext--;
         throw new ApiError(409, "Conflict", `Operation cannot be fulfilled on ${route.type.plural} "${route.name}": injected conflict`);
       }
-      if (req.method === "PUT") return reply(200, this.store.update(route.type, route.namespace, route.name, body as KubeObj, status));
+      if (req.method === "PUT") {
+        const before = status ? this.store.get(route.type, route.namespace, route.name).metadata.resourceVersion : undefined;
+        const updated = this.store.update(route.type, route.namespace, route.name, body as KubeObj, status);
+        if (status) {
+          this.statusWrites++;
+          if (updated.metadata.resourceVersion === before) this.noopStatusWrites++;
+        }
+        return reply(200, updated);
+      }
       if (req.method === "PATCH") {
         const contentType = String(req.headers["content-type"] ?? "");
         if (!contentType.startsWith("application/merge-patch+json")) {
