@@ -30,7 +30,7 @@ export default defineConfig({
           // Real echo origins on 127.0.0.1 for forwarding tests (ports reach the tests through provide/inject).
           globalSetup: ["./worker/test/support/global-setup.ts"],
           // One JSON access-log line per request is the worker's contract, but hundreds of them drown test output.
-          onConsoleLog: (log) => !log.startsWith('{"event":"access"'),
+          onConsoleLog: (log) => !log.split("\n").every((line) => line === "" || line.startsWith('{"event":"access"')),
           testTimeout: 30_000,
         },
       },

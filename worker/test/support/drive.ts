@@ -47,6 +47,11 @@ export async function seenBy(name: string, marker: string): Promise<Recorded[]> 
   return all.filter((r) => r.path.includes(marker));
 }
 
+/** Connections the hung origin currently holds open, and has accepted in total. */
+export async function blackholeConnections(): Promise<{ open: number; accepted: number }> {
+  return (await (await fetch(`${inject("control")}/blackhole`)).json()) as { open: number; accepted: number };
+}
+
 export function uid(): string {
   return crypto.randomUUID().slice(0, 8);
 }
