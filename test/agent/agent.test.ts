@@ -1,0 +1,135 @@
+/**
+ * The whole agent against the fake apiserver, with the real translator and compiler: caches -> translate ->
+ * compile -> publish -> status, Programmed gated on the edge's acknowledgement, and the status rules (foreign
+ * parents untouched, no no-op writes, observedGeneration current).
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pointerKey, verifyPointer } from "../../schema/pointer.ts";
+import { FileKvStore } from "../../sync-agent/src/publish/file.ts";
+import type { Condition } from "../../sync-agent/src/translate/api.ts";
+import { FakeApiServer } from "../support/fake-apiserver/server.ts";
+import type { KubeObj } from "../support/fake-apiserver/store.ts";
+import { CONTROLLER, gateway, gatewayClass, httpRoute, namespace, service, waitFor } from "./fixtures.ts";
+import { EdgeDouble, makeAgent, secretFiles, SNAPSHOT_KEY, testConfig, type RunningAgent } from "./harness.ts";
+
+let server: FakeApiServer;
+let apiUrl: string;
+let files: Awaited<ReturnType<typeof secretFiles>>;
+let kv: FileKvStore;
+let edge: EdgeDouble;
+let edgeUrl: string;
+const running: RunningAgent[] = [];
+
+beforeEach(async () => {
+  server = new FakeApiServer();
+  apiUrl = await server.start();
+  files = await secretFiles();
+  kv = new FileKvStore(join(files.dir, "kv"));
+  edge = new EdgeDouble(kv);
+  edgeUrl = await edge.start();
+  server.apply(gatewayClass());
+  server.apply(namespace("apps"));
+  server.apply(gateway("apps", "edge"));
+  server.apply(service("apps", "echo"));
+  server.apply(httpRoute("apps", "r1", { namespace: "apps", name: "edge" }, "/a"));
+});
+
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.agent.stop();
+  await edge.stop();
+  await server.stop();
+  await rm(files.dir, { recursive: true, force: true });
+});
+
+function start(identity: string, extra: Record<string, string | string[]> = {}): RunningAgent {
+  const config = testConfig({
+    identity,
+    publisher: "file",
+    "file-dir": join(files.dir, "kv"),
+    "snapshot-key-file": files.snapshotKeyFile,
+    "worker-status-url": [edgeUrl],
+    "worker-status-token-file": files.edgeTokenFile,
+    ...extra,
+  });
+  const r = makeAgent(apiUrl, config, kv);
+  running.push(r);
+  void r.agent.start();
+  return r;
+}
+
+function get(kind: string, ns: string | undefined, name: string): KubeObj {
+  return server.store.get(server.store.typeOfKind(kind), ns, name);
+}
+
+function condition(obj: KubeObj, type: string): Condition | undefined {
+  return ((obj.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
+}
+
+describe("agent: publish and status", () => {
+  it("publishes a signed pointer and reports Programmed only once the edge serves the Gateway's generation", async () => {
+    edge.refreshing = false; // The edge has not picked anything up yet.
+    start("solo");
+    await waitFor(async () => (await kv.get(pointerKey("apps/edge"))) !== null, 5_000, "first pointer");
+    const check = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+    expect(check.ok && check.pointer.gatewayGeneration).toBe(1);
+
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed") !== undefined, 5_000, "gateway status");
+    const pending = condition(get("Gateway", "apps", "edge"), "Programmed")!;
+    expect(pending).toMatchObject({ status: "False", reason: "Pending", observedGeneration: 1 });
+    expect(pending.message).toContain("serves no snapshot");
+    expect(condition(get("GatewayClass", undefined, "edgeway"), "Accepted")).toMatchObject({ status: "True", observedGeneration: 1 });
+    const parents = (get("HTTPRoute", "apps", "r1").status as { parents: { controllerName: string; conditions: Condition[] }[] }).parents;
+    expect(parents).toHaveLength(1);
+    expect(parents[0]!.controllerName).toBe(CONTROLLER);
+    expect(parents[0]!.conditions.find((c) => c.type === "Accepted")).toMatchObject({ status: "True", observedGeneration: 1 });
+
+    edge.refreshing = true;
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True");
+    const programmed = condition(get("Gateway", "apps", "edge"), "Programmed")!;
+    expect(programmed).toMatchObject({ reason: "Programmed", observedGeneration: 1 });
+    expect(programmed.message).toContain("generation 1");
+
+    // A spec change: generation 2. Programmed must drop to Pending (edge still on 1), then come back at 2.
+    edge.refreshing = false;
+    server.apply(gateway("apps", "edge", "*.changed.example.com"));
+    expect(get("Gateway", "apps", "edge").metadata.generation).toBe(2);
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.observedGeneration === 2, 5_000, "gen 2 status");
+    const stale = condition(get("Gateway", "apps", "edge"), "Programmed")!;
+    expect(stale).toMatchObject({ status: "False", reason: "Pending" });
+    expect(stale.message).toContain("(generation 1)");
+    edge.refreshing = true;
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True at gen 2");
+    for (const c of (get("Gateway", "apps", "edge").status as { conditions: Condition[] }).conditions) expect(c.observedGeneration).toBe(2);
+  });
+
+  it("keeps lastTransitionTime when only the message changes, and never writes a no-op", async () => {
+    const r = start("solo");
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True");
+    const accepted = condition(get("Gateway", "apps", "edge"), "Accepted")!;
+    const writesBefore = server.statusWrites;
+    // Resyncs with nothing changed: no status write at all.
+    for (let i = 0; i < 3; i++) {
+      r.agent.queue.enqueue();
+      await r.agent.queue.idle();
+    }
+    expect(server.statusWrites).toBe(writesBefore);
+    expect(server.noopStatusWrites).toBe(0);
+    expect(condition(get("Gateway", "apps", "edge"), "Accepted")!.lastTransitionTime).toBe(accepted.lastTransitionTime);
+  });
+
+  it("standby replicas neither publish nor write status", async () => {
+    const leader = start("a");
+    await waitFor(() => leader.agent.elector.isLeader(), 5_000, "a leads");
+    const standby = start("b");
+    await waitFor(() => standby.agent.informers.hasSynced(), 5_000, "b synced");
+    server.apply(httpRoute("apps", "r2", { namespace: "apps", name: "edge" }, "/b"));
+    await waitFor(() => (get("HTTPRoute", "apps", "r2").status as { parents?: unknown[] } | undefined)?.parents?.length === 1, 5_000, "r2 status");
+    await standby.agent.queue.idle();
+    expect(standby.agent.elector.isLeader()).toBe(false);
+    expect(standby.published).toEqual([]);
+    expect(standby.agent.statusWriter.counts.written).toBe(0);
+    expect(leader.published.length).toBeGreaterThan(0);
+  });
+});
