@@ -78,4 +78,43 @@ describe("AS VM vs TS VM", () => {
     expect(matched).toBeGreaterThan(compared * 0.05);
     expect(compared - matched).toBeGreaterThan(compared * 0.05);
   });
+
+  it("agree on long inputs, where the AS engine switches to its lazy DFA (and its Pike VM alone agrees too)", () => {
+    const engines = [0, 0, 0];
+    let matched = 0;
+    fc.assert(
+      fc.property(fc.boolean(), fc.integer(), fc.integer(), (unicode, treeSeed, inputSeed) => {
+        const [g] = fc.sample(genArbitrary(unicode), { seed: treeSeed, numRuns: 1 });
+        const [f] = fc.sample(flagsArbitrary, { seed: treeSeed, numRuns: 1 });
+        const pattern = withFlags(`(?:${renderRe2(g!)})*`, f!);
+        const program = mustCompile(pattern);
+        const random = rng(inputSeed);
+        let long = "";
+        for (let k = 0; k < 200 && encoder.encode(long).length < 80; k++) long += sample(g!, random, f!, true);
+        for (const input of byteInputs(inputSeed, [long, long + long])) {
+          const ts = regexFullMatchJs(program, input);
+          expect(wasm.fullMatch(program, input), `${pattern} on [${input.join(",")}]`).toBe(ts);
+          engines[wasm.lastEngine()]!++;
+          expect(wasm.fullMatch(program, input, "pike"), `Pike VM: ${pattern} on [${input.join(",")}]`).toBe(ts);
+          if (ts) matched++;
+        }
+      }),
+      { seed: 99, numRuns: 600 },
+    );
+    expect(engines[1]).toBeGreaterThan(500);
+    expect(matched).toBeGreaterThan(200);
+  });
+
+  it("finish in the Pike VM when the DFA cache thrashes, with the same answer", () => {
+    // "an a, then 12 more letters": the DFA remembers the last 13 letters, 8192 states, more than the cache holds.
+    const program = mustCompile("(?:a|b)*a(?:a|b){12}");
+    const random = rng(5);
+    for (const tail of ["aaaaaaaaaaaaa", "bbbbbbbbbbbbb", "abbbbbbbbbbbb", "babbbbbbbbbbb"]) {
+      const input = Array.from({ length: 20_000 }, () => (random() < 0.5 ? "a" : "b")).join("") + tail;
+      const expected = regexFullMatchJs(program, input);
+      expect(expected).toBe(tail[0] === "a");
+      expect(wasm.fullMatch(program, encoder.encode(input))).toBe(expected);
+      expect(wasm.lastEngine()).toBe(2);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { removeEdgeAnchors } from "./anchors.ts";
 import { emitProgram, programSize } from "./emit.ts";
 import { parseRegex } from "./parse.ts";
 import { REGEX_MAX_INSTS } from "./program.ts";
@@ -15,10 +16,11 @@ export type CompileResult = { ok: true; program: Uint8Array } | { ok: false; rea
 export function compileRegex(pattern: string): CompileResult {
   const parsed = parseRegex(pattern);
   if (!parsed.ok) return parsed;
+  const node = removeEdgeAnchors(parsed.node);
   const cache = new Map();
-  const size = programSize(parsed.node, cache);
+  const size = programSize(node, cache);
   if (size > REGEX_MAX_INSTS) return { ok: false, reason: `program too large: ${formatSize(size)} > ${REGEX_MAX_INSTS} instructions` };
-  return { ok: true, program: emitProgram(parsed.node, cache) };
+  return { ok: true, program: emitProgram(node, cache) };
 }
 
 function formatSize(n: number): string {

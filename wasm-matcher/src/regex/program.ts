@@ -30,16 +30,18 @@ export const REGEX_MAX_REPEAT = 1000;
 export const REGEX_MAX_NESTING = 100;
 
 /**
- * Scratch memory the VMs use per instruction: two sparse sets (dense + sparse arrays of u32) for the current and next
- * thread lists, and one u32 stack for the epsilon closure.
+ * Scratch memory the AS engine uses per instruction: two sparse sets (dense + sparse arrays of u32) for the current
+ * and next thread lists, and one u32 stack for the epsilon closure; then a fixed-size lazy-DFA cache. The values are
+ * repeated in assembly/regex.ts and assembly/regex-dfa.ts.
  */
 export const REGEX_SCRATCH_BYTES_PER_INST = 20;
-/** Scratch bytes that suffice for every program `compileRegex` can produce (40,000). */
-export const REGEX_SCRATCH_BYTES = REGEX_SCRATCH_BYTES_PER_INST * REGEX_MAX_INSTS;
+export const REGEX_DFA_CACHE_BYTES = 32768;
+/** Scratch bytes that suffice for every program `compileRegex` can produce (72,768). */
+export const REGEX_SCRATCH_BYTES = REGEX_SCRATCH_BYTES_PER_INST * REGEX_MAX_INSTS + REGEX_DFA_CACHE_BYTES;
 
-/** Scratch bytes `regexFullMatch` needs for a program of `instCount` instructions. */
+/** Scratch bytes the AS `regexFullMatch` needs for a program of `instCount` instructions. */
 export function regexScratchBytes(instCount: number): number {
-  return REGEX_SCRATCH_BYTES_PER_INST * instCount;
+  return REGEX_SCRATCH_BYTES_PER_INST * instCount + REGEX_DFA_CACHE_BYTES;
 }
 
 /** Opcodes (low 8 bits of word0). The AS VM repeats these values: keep both in step. */

@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 interface RegexExports {
   memory: WebAssembly.Memory;
   regexFullMatch(prog: number, input: number, inputLen: number, scratch: number): number;
+  regexPikeMatch(prog: number, input: number, inputLen: number, scratch: number): number;
+  regexLastEngine(): number;
   regexScratchBytes(instCount: number): number;
   regexInstCount(prog: number): number;
   heapBase(): number;
@@ -16,9 +18,14 @@ interface RegexExports {
 
 export interface RegexWasm {
   exports: RegexExports;
-  /** Lays program, scratch and input out in wasm memory; the returned thunk runs the VM on them (for benches). */
-  prepare(program: Uint8Array, input: Uint8Array): () => boolean;
-  fullMatch(program: Uint8Array, input: Uint8Array): boolean;
+  /**
+   * Lays program, scratch and input out in wasm memory; the returned thunk runs `regexFullMatch` (Pike VM or lazy DFA,
+   * as the matcher gets it) or, with engine "pike", the Pike VM alone.
+   */
+  prepare(program: Uint8Array, input: Uint8Array, engine?: "auto" | "pike"): () => boolean;
+  fullMatch(program: Uint8Array, input: Uint8Array, engine?: "auto" | "pike"): boolean;
+  /** Which engine decided the last "auto" run: 0 Pike VM, 1 lazy DFA, 2 DFA then Pike VM. */
+  lastEngine(): number;
 }
 
 const entry = fileURLToPath(new URL("../../assembly/regex-entry.ts", import.meta.url));
@@ -42,7 +49,7 @@ export async function loadRegexWasm(): Promise<RegexWasm> {
   const exports = instance.exports as unknown as RegexExports;
   const align = (n: number): number => (n + 15) & ~15;
 
-  function prepare(program: Uint8Array, input: Uint8Array): () => boolean {
+  function prepare(program: Uint8Array, input: Uint8Array, engine: "auto" | "pike" = "auto"): () => boolean {
     const prog = align(exports.heapBase());
     const scratch = align(prog + program.length);
     const at = align(scratch + exports.regexScratchBytes(instCount(program)));
@@ -53,10 +60,16 @@ export async function loadRegexWasm(): Promise<RegexWasm> {
     bytes.set(program, prog);
     bytes.set(input, at);
     const len = input.length;
-    return () => exports.regexFullMatch(prog, at, len, scratch) !== 0;
+    const run = engine === "pike" ? exports.regexPikeMatch : exports.regexFullMatch;
+    return () => run(prog, at, len, scratch) !== 0;
   }
 
-  return { exports, prepare, fullMatch: (program, input) => prepare(program, input)() };
+  return {
+    exports,
+    prepare,
+    fullMatch: (program, input, engine) => prepare(program, input, engine)(),
+    lastEngine: () => exports.regexLastEngine(),
+  };
 }
 
 function instCount(program: Uint8Array): number {
