@@ -186,7 +186,7 @@ describe("snapshot swap under load", () => {
 describe("/__edgeway/status", () => {
   it("needs the bearer token", async () => {
     const gw = uniqueGateway("status");
-    for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: "Basic dGVzdA==" }, { authorization: "Bearer test-status-tokenX" }]) {
+    for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: "Basic dGVzdA==" }, { authorization: "Bearer test-status-tokenX" }] as Record<string, string>[]) {
       const res = await call("http://edge.example/__edgeway/status", { headers }, { gateway: gw });
       expect(res.status).toBe(401);
     }
