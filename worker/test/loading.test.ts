@@ -22,7 +22,7 @@ async function servedBy(gw: string): Promise<string> {
   const res = await call(`http://app.example/which?id=${uid()}`, undefined, { gateway: gw, vars: ALWAYS_REFRESH, settle: true });
   expect(res.status).toBe(200);
   const echo = (await res.json()) as Echo;
-  return echo.pod.replace(/^infra-backend-/, "").replace(/-[0-9a-f]+$/, "");
+  return /^infra-backend-(v\d)-/.exec(echo.pod)?.[1] ?? echo.pod;
 }
 
 afterEach(() => {
