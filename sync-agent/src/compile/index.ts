@@ -2,10 +2,11 @@
  * compileSnapshots(ir): one Snapshot per Gateway, deterministic down to the byte. Routes are sorted by
  * namespace/name; everything whose order carries no meaning (attachments, hostnames, header and query matches,
  * header modifier entries) is sorted; the route table is compiled by wasm-matcher; the canonical JSON
- * (schema/canonical.ts) is hashed once per Gateway.
+ * (schema/canonical.ts) is hashed once per Gateway. Every object is built with sorted keys (route.ts), so
+ * JSON.stringify yields the canonical form directly.
  */
 import { SCHEMA_VERSION, type Snapshot } from "../../../schema/snapshot.ts";
-import { canonicalJson, sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import { sha256Hex, utf8 } from "../../../schema/canonical.ts";
 import type { CompiledSnapshot } from "../translate/api.ts";
 import type { GatewayIR, IR, RouteIR } from "../ir/types.ts";
 import { validate } from "../ir/validate.ts";
@@ -29,7 +30,7 @@ export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
     const key = `${gateway.namespace}/${gateway.name}`;
     const snapshot = compileSnapshot(gateway, routesByGateway.get(key) ?? []);
     snapshot.routeTable = await routeTableFor(snapshot);
-    const bytes = utf8(canonicalJson(snapshot));
+    const bytes = utf8(JSON.stringify(snapshot));
     out.push({ gateway: key, gatewayGeneration: gateway.generation, snapshot, bytes, sha256: await sha256Hex(bytes) });
   }
   return out;
@@ -38,12 +39,13 @@ export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
 export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]): Snapshot {
   const key = `${gateway.namespace}/${gateway.name}`;
   const listenerIndex = new Map(gateway.listeners.map((l, i) => [l.name, i]));
+  // Keys in sorted order: see route.ts.
   return {
-    schemaVersion: SCHEMA_VERSION,
-    gateway: { namespace: gateway.namespace, name: gateway.name, generation: gateway.generation },
-    listeners: gateway.listeners.map((l) => ({ name: l.name, port: l.port, protocol: l.protocol, hostname: l.hostname })),
-    routes: [...routes].sort(compareNames).map((route) => compileRoute(route, key, listenerIndex)),
+    gateway: { generation: gateway.generation, name: gateway.name, namespace: gateway.namespace },
+    listeners: gateway.listeners.map((l) => ({ hostname: l.hostname, name: l.name, port: l.port, protocol: l.protocol })),
     routeTable: "",
+    routes: [...routes].sort(compareNames).map((route) => compileRoute(route, key, listenerIndex)),
+    schemaVersion: SCHEMA_VERSION,
   };
 }
 

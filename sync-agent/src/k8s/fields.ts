@@ -9,12 +9,16 @@ export function isObj(value: unknown): value is Obj {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Shared empty results: readers run for every field of every object, so missing fields must not allocate. */
+const EMPTY_OBJ: Obj = Object.freeze({}) as Obj;
+const EMPTY_LIST: unknown[] = Object.freeze([]) as unknown as unknown[];
+
 export function obj(value: unknown): Obj {
-  return isObj(value) ? value : {};
+  return isObj(value) ? value : EMPTY_OBJ;
 }
 
 export function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+  return Array.isArray(value) ? value : EMPTY_LIST;
 }
 
 export function objList(value: unknown): Obj[] {

@@ -19,6 +19,8 @@ export interface ObjectIndex {
   namespaces: Map<string, KubeObject>;
   /** ReferenceGrants grouped by their own namespace (the target namespace, spec §8). */
   referenceGrants: Map<string, KubeObject[]>;
+  /** Namespace labels computed on first use (translate/selector.ts). */
+  namespaceLabels: Map<string, Record<string, string>>;
   warnings: string[];
 }
 
@@ -36,6 +38,7 @@ export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
     secrets: new Map(),
     namespaces: new Map(),
     referenceGrants: new Map(),
+    namespaceLabels: new Map(),
     warnings: [],
   };
   const grants = new Map<string, KubeObject>();

@@ -13,6 +13,11 @@ import { resolveOrigin, type OriginContext } from "./origins.ts";
 export interface BackendContext extends OriginContext {
   index: ObjectIndex;
   routeNamespace: string;
+  /**
+   * Resolutions already made in this translate() call, keyed by route namespace + reference: thousands of routes
+   * point at the same few Services, and the answer depends only on the key.
+   */
+  cache: Map<string, ResolvedBackend>;
 }
 
 export type ResolvedBackend = { ref: string; target: BackendRef; problem?: undefined } | { ref: string; target: null; problem: RouteProblem };
@@ -32,32 +37,45 @@ export function resolveBackendRef(raw: Record<string, unknown>, ctx: BackendCont
   const name = str(raw.name) ?? "";
   const namespace = str(raw.namespace) ?? ctx.routeNamespace;
   const port = num(raw.port);
+  const key = `${ctx.routeNamespace}|${group}|${kind}|${namespace}|${name}|${port ?? ""}`;
+  let resolved = ctx.cache.get(key);
+  if (resolved === undefined) {
+    resolved = resolve(group, kind, namespace, name, port, ctx);
+    ctx.cache.set(key, resolved);
+  }
+  return resolved;
+}
+
+function invalidBackend(ref: string, reason: string, message: string): ResolvedBackend {
+  return { ref, target: null, problem: { reason, message } };
+}
+
+function resolve(group: string, kind: string, namespace: string, name: string, port: number | undefined, ctx: BackendContext): ResolvedBackend {
   const ref = `${namespace}/${name}:${port ?? ""}`;
-  const invalid = (reason: string, message: string): ResolvedBackend => ({ ref, target: null, problem: { reason, message } });
-  if (group !== "" || kind !== "Service") {
-    return invalid(Reasons.InvalidKind, `backendRef ${group ? `${group}/` : ""}${kind} ${namespace}/${name}: only core Services are supported`);
+    if (group !== "" || kind !== "Service") {
+    return invalidBackend(ref, Reasons.InvalidKind, `backendRef ${group ? `${group}/` : ""}${kind} ${namespace}/${name}: only core Services are supported`);
   }
   const permitted = referencePermitted(
     ctx.index,
     { group: GATEWAY_GROUP, kind: "HTTPRoute", namespace: ctx.routeNamespace },
     { group: "", kind: "Service", namespace, name },
   );
-  if (!permitted) return invalid(Reasons.RefNotPermitted, `backendRef Service ${namespace}/${name} is in another namespace and no ReferenceGrant allows it`);
+  if (!permitted) return invalidBackend(ref, Reasons.RefNotPermitted, `backendRef Service ${namespace}/${name} is in another namespace and no ReferenceGrant allows it`);
   const service = ctx.index.services.get(`${namespace}/${name}`);
-  if (service === undefined) return invalid(Reasons.BackendNotFound, `Service ${namespace}/${name} does not exist`);
-  if (port === undefined) return invalid(Reasons.BackendNotFound, `backendRef Service ${namespace}/${name} needs a port`);
+  if (service === undefined) return invalidBackend(ref, Reasons.BackendNotFound, `Service ${namespace}/${name} does not exist`);
+  if (port === undefined) return invalidBackend(ref, Reasons.BackendNotFound, `backendRef Service ${namespace}/${name} needs a port`);
   const spec = obj(service.spec);
   if (str(spec.type) === "ExternalName") {
-    return invalid(Reasons.BackendNotFound, `Service ${namespace}/${name} is an ExternalName Service, which edgeway does not support`);
+    return invalidBackend(ref, Reasons.BackendNotFound, `Service ${namespace}/${name} is an ExternalName Service, which edgeway does not support`);
   }
   const servicePort = objList(spec.ports).find((p) => num(p.port) === port);
-  if (servicePort === undefined) return invalid(Reasons.BackendNotFound, `Service ${namespace}/${name} has no port ${port}`);
+  if (servicePort === undefined) return invalidBackend(ref, Reasons.BackendNotFound, `Service ${namespace}/${name} has no port ${port}`);
   const appProtocol = str(servicePort.appProtocol) ?? "";
   const protocol = APP_PROTOCOLS[appProtocol];
   if (protocol === undefined) {
-    return invalid(Reasons.UnsupportedProtocol, `Service ${namespace}/${name} port ${port} appProtocol "${appProtocol}" is not supported`);
+    return invalidBackend(ref, Reasons.UnsupportedProtocol, `Service ${namespace}/${name} port ${port} appProtocol "${appProtocol}" is not supported`);
   }
   const origin = resolveOrigin(service, namespace, port, appProtocol, ctx);
-  if (!origin.ok) return invalid(Reasons.BackendNotFound, origin.message);
+  if (!origin.ok) return invalidBackend(ref, Reasons.BackendNotFound, origin.message);
   return { ref, target: { ref, origin: origin.origin, protocol } };
 }

@@ -18,21 +18,14 @@ export const INCOMPATIBLE_PREFIX = "ReplacePrefixMatch needs exactly one match i
 export function translateHeaderModifier(raw: unknown): HeaderModifier | string {
   if (raw === undefined) return "the modifier is required for this filter type";
   const spec = obj(raw);
-  const seen = new Set<string>();
-  const claim = (name: string): string | undefined => {
-    if (!TOKEN.test(name)) return `header name "${name}" is not a valid token`;
-    const lower = name.toLowerCase();
-    if (seen.has(lower)) return `header "${name}" is the subject of more than one action`;
-    seen.add(lower);
-    return undefined;
-  };
+  const seen: string[] = [];
   const modifier: HeaderModifier = { set: [], add: [], remove: [] };
   for (const action of ["set", "add"] as const) {
     const entries = list(spec[action]).map(obj);
     if (entries.length > MAX_HEADER_ACTIONS) return `${action} has more than ${MAX_HEADER_ACTIONS} entries`;
     for (const entry of entries) {
       const name = str(entry.name) ?? "";
-      const problem = claim(name);
+      const problem = claimHeader(seen, name);
       if (problem) return problem;
       modifier[action].push({ name: name.toLowerCase(), value: str(entry.value) ?? "" });
     }
@@ -41,11 +34,19 @@ export function translateHeaderModifier(raw: unknown): HeaderModifier | string {
   if (removes.length > MAX_HEADER_ACTIONS) return `remove has more than ${MAX_HEADER_ACTIONS} entries`;
   for (const entry of removes) {
     const name = str(entry) ?? "";
-    const problem = claim(name);
+    const problem = claimHeader(seen, name);
     if (problem) return problem;
     modifier.remove.push(name.toLowerCase());
   }
   return modifier;
+}
+
+function claimHeader(seen: string[], name: string): string | undefined {
+  if (!TOKEN.test(name)) return `header name "${name}" is not a valid token`;
+  const lower = name.toLowerCase();
+  if (seen.includes(lower)) return `header "${name}" is the subject of more than one action`;
+  seen.push(lower);
+  return undefined;
 }
 
 /**
@@ -122,11 +123,14 @@ export function translateMirrorFraction(spec: Record<string, unknown>): { numera
   return { numerator: 100, denominator: 100 };
 }
 
+function strings(value: unknown): string[] {
+  return list(value).filter((v): v is string => typeof v === "string");
+}
+
 /** GEP-1767 CORS: lists copied as written, maxAge defaults to 5 seconds. */
 export function translateCors(raw: unknown): Cors | string {
   if (raw === undefined) return "cors is required";
   const spec = obj(raw);
-  const strings = (value: unknown): string[] => list(value).filter((v): v is string => typeof v === "string");
   const allowCredentials = bool(spec.allowCredentials) ?? false;
   const exposeHeaders = strings(spec.exposeHeaders);
   if (allowCredentials && exposeHeaders.includes("*")) return "exposeHeaders \"*\" is not allowed with allowCredentials";

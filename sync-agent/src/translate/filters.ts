@@ -21,16 +21,17 @@ export interface FiltersResult {
 const AT_MOST_ONCE = new Set(["CORS", "RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite"]);
 
 export function translateFilters(raw: unknown, matches: readonly Match[], ctx: BackendContext, where: string): FiltersResult {
-  const entries = list(raw).map(obj);
+  const entries = list(raw);
+  if (entries.length === 0) return { filters: [], refProblems: [] };
   const filters: Filter[] = [];
   const refProblems: RouteProblem[] = [];
-  const seen = new Set<string>();
-  const invalid = (reason: string, message: string): FiltersResult => ({ filters: [], refProblems, problem: { reason, message: `${where}: ${message}` } });
-  for (const [i, entry] of entries.entries()) {
+  const seen: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = obj(entries[i]);
     const type = str(entry.type) ?? "";
     if (AT_MOST_ONCE.has(type)) {
-      if (seen.has(type)) return invalid(Reasons.IncompatibleFilters, `filter ${type} may appear only once`);
-      seen.add(type);
+      if (seen.includes(type)) return invalid(where, Reasons.IncompatibleFilters, `filter ${type} may appear only once`);
+      seen.push(type);
     }
     const at = `filters[${i}] ${type}`;
     switch (type) {
@@ -38,29 +39,29 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
       case "ResponseHeaderModifier": {
         const key = type === "RequestHeaderModifier" ? "requestHeaderModifier" : "responseHeaderModifier";
         const modifier = translateHeaderModifier(entry[key]);
-        if (typeof modifier === "string") return invalid(Reasons.UnsupportedValue, `${at}: ${modifier}`);
+        if (typeof modifier === "string") return invalid(where, Reasons.UnsupportedValue, `${at}: ${modifier}`);
         filters.push({ type, modifier });
         break;
       }
       case "RequestRedirect": {
         const redirect = translateRedirect(entry.requestRedirect, matches);
-        if (typeof redirect === "string") return invalid(reasonFor(redirect), `${at}: ${redirect}`);
+        if (typeof redirect === "string") return invalid(where, reasonFor(redirect), `${at}: ${redirect}`);
         filters.push(redirect);
         break;
       }
       case "URLRewrite": {
         const spec = obj(entry.urlRewrite);
-        if (entry.urlRewrite === undefined) return invalid(Reasons.UnsupportedValue, `${at}: urlRewrite is required`);
+        if (entry.urlRewrite === undefined) return invalid(where, Reasons.UnsupportedValue, `${at}: urlRewrite is required`);
         const hostname = str(spec.hostname) ?? null;
         const path = spec.path === undefined ? null : translatePathModifier(spec.path, matches);
-        if (typeof path === "string") return invalid(reasonFor(path), `${at}: ${path}`);
+        if (typeof path === "string") return invalid(where, reasonFor(path), `${at}: ${path}`);
         filters.push({ type, hostname, path });
         break;
       }
       case "RequestMirror": {
         const spec = obj(entry.requestMirror);
         const fraction = translateMirrorFraction(spec);
-        if (typeof fraction === "string") return invalid(Reasons.UnsupportedValue, `${at}: ${fraction}`);
+        if (typeof fraction === "string") return invalid(where, Reasons.UnsupportedValue, `${at}: ${fraction}`);
         const backend = resolveBackendRef(obj(spec.backendRef), ctx);
         // Spec §4: a mirror whose backend cannot be resolved is reported and not configured.
         if (backend.target === null) refProblems.push({ reason: backend.problem.reason, message: `${where}: ${at}: ${backend.problem.message}` });
@@ -69,7 +70,7 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
       }
       case "CORS": {
         const cors = translateCors(entry.cors);
-        if (typeof cors === "string") return invalid(Reasons.UnsupportedValue, `${at}: ${cors}`);
+        if (typeof cors === "string") return invalid(where, Reasons.UnsupportedValue, `${at}: ${cors}`);
         filters.push({ type, cors });
         break;
       }
@@ -83,15 +84,19 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         break;
       }
       default:
-        return invalid(Reasons.UnsupportedValue, `${at}: filter type "${type}" is not supported`);
+        return invalid(where, Reasons.UnsupportedValue, `${at}: filter type "${type}" is not supported`);
     }
   }
-  if (seen.has("RequestRedirect") && seen.has("URLRewrite")) {
-    return invalid(Reasons.IncompatibleFilters, "RequestRedirect and URLRewrite cannot be used together");
+  if (seen.includes("RequestRedirect") && seen.includes("URLRewrite")) {
+    return invalid(where, Reasons.IncompatibleFilters, "RequestRedirect and URLRewrite cannot be used together");
   }
   return { filters, refProblems };
 }
 
 function reasonFor(message: string): string {
   return message === INCOMPATIBLE_PREFIX ? Reasons.IncompatibleFilters : Reasons.UnsupportedValue;
+}
+
+function invalid(where: string, reason: string, message: string): FiltersResult {
+  return { filters: [], refProblems: [], problem: { reason, message: `${where}: ${message}` } };
 }

@@ -108,7 +108,10 @@ export function gatewayStatus(gateway: GatewayModel, now: string): ObjectStatus 
         attachedRoutes: l.attachedRoutes.size,
         conditions: [
           writer.condition("Accepted", l.accepted),
-          writer.condition("Programmed", programmedVerdict(l)),
+          writer.condition(
+            "Programmed",
+            gateway.accepted.status === "True" ? programmedVerdict(l) : fail(Reasons.Invalid, "the Gateway is not Accepted"),
+          ),
           writer.condition("ResolvedRefs", l.resolvedRefs),
           writer.condition("Conflicted", l.conflicted),
         ],

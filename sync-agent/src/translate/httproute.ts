@@ -15,6 +15,7 @@ import { hostnameProblem, intersectHostnames } from "./hostnames.ts";
 import { listenerIsProgrammed } from "./listeners.ts";
 import { allowedListeners, ourParentRefs } from "./parent-refs.ts";
 import { translateRule } from "./rules.ts";
+import type { BackendContext } from "./backends.ts";
 
 export interface RouteTranslation {
   ir: RouteIR | undefined;
@@ -24,7 +25,13 @@ export interface RouteTranslation {
 /** At most this many problems are spelled out in one condition message; the rest are counted. */
 const MAX_MESSAGES = 3;
 
-export function translateHTTPRoute(route: KubeObject, index: ObjectIndex, gateways: Map<string, GatewayModel>, defaults: Defaults): RouteTranslation {
+export function translateHTTPRoute(
+  route: KubeObject,
+  index: ObjectIndex,
+  gateways: Map<string, GatewayModel>,
+  defaults: Defaults,
+  backendCache: BackendContext["cache"] = new Map(),
+): RouteTranslation {
   const spec = obj(route.spec);
   const parents = ourParentRefs(route, spec, gateways);
   if (parents.length === 0) return { ir: undefined, status: undefined };
@@ -33,12 +40,13 @@ export function translateHTTPRoute(route: KubeObject, index: ObjectIndex, gatewa
   const key = `${namespace}/${name}`;
   const generation = generationOf(route);
   const hostnames = routeHostnames(spec);
-  const ctx = { index, routeNamespace: namespace, originTemplate: defaults.originTemplate, clusterName: defaults.clusterName };
+  const ctx: BackendContext = { index, routeNamespace: namespace, originTemplate: defaults.originTemplate, clusterName: defaults.clusterName, cache: backendCache };
   const rules: RuleIR[] = [];
   const dropped: RouteProblem[] = [];
   const refProblems: RouteProblem[] = [];
-  for (const [i, raw] of objList(spec.rules).entries()) {
-    const result = translateRule(raw, i, ctx);
+  const rawRules = list(spec.rules);
+  for (let i = 0; i < rawRules.length; i++) {
+    const result = translateRule(obj(rawRules[i]), i, ctx);
     refProblems.push(...result.refProblems);
     if (result.rule) rules.push(result.rule);
     else if (result.problem) dropped.push(result.problem);

@@ -34,8 +34,9 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
   }
   const statuses: ObjectStatus[] = [];
   const routes: RouteIR[] = [];
+  const backendCache = new Map();
   for (const key of sortedKeys(index.httpRoutes)) {
-    const { ir, status } = translateHTTPRoute(index.httpRoutes.get(key)!, index, gateways, defaults);
+    const { ir, status } = translateHTTPRoute(index.httpRoutes.get(key)!, index, gateways, defaults, backendCache);
     if (status) statuses.push(status);
     if (ir) routes.push(ir);
   }

@@ -18,8 +18,8 @@ export function translateMatches(raw: unknown): MatchesResult {
   const entries = list(raw);
   if (entries.length === 0) return { ok: true, matches: [{ path: { ...DEFAULT_PATH }, headers: [], queryParams: [], method: null }] };
   const matches: Match[] = [];
-  for (const [i, entry] of entries.entries()) {
-    const result = translateMatch(obj(entry));
+  for (let i = 0; i < entries.length; i++) {
+    const result = translateMatch(obj(entries[i]));
     if (typeof result === "string") return { ok: false, problem: { reason: Reasons.UnsupportedValue, message: `matches[${i}]: ${result}` } };
     matches.push(result);
   }
@@ -68,16 +68,19 @@ export function pathValueProblem(value: string): string | undefined {
 
 /** Headers and query params: only the first entry per name counts (spec §3); headers compare names case-insensitively. */
 function translateStringMatches(raw: unknown, what: string, key: (name: string) => string): StringMatch[] | string {
+  const entries = list(raw);
   const out: StringMatch[] = [];
-  const seen = new Set<string>();
-  for (const entry of list(raw).map(obj)) {
+  if (entries.length === 0) return out;
+  const seen: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = obj(entries[i]);
     const name = str(entry.name) ?? "";
     const value = str(entry.value) ?? "";
     const type = str(entry.type) ?? "Exact";
     if (!TOKEN.test(name)) return `${what} name "${name}" is not a valid token`;
     const normalized = key(name);
-    if (seen.has(normalized)) continue;
-    seen.add(normalized);
+    if (seen.includes(normalized)) continue;
+    seen.push(normalized);
     if (type === "RegularExpression") {
       const check = checkRegex(value);
       if (!check.ok) return `${what} ${name} regular expression "${value}" is not supported: ${check.reason}`;

@@ -25,29 +25,27 @@ const VALID_BACKEND_STATUS = 200;
 const MAX_WEIGHT = 1_000_000;
 
 export function translateRule(raw: Record<string, unknown>, index: number, ctx: BackendContext): RuleResult {
-  const where = `rules[${index}]${str(raw.name) ? ` (${str(raw.name)})` : ""}`;
-  const dropped = (problem: RouteProblem, refProblems: RouteProblem[] = []): RuleResult => ({
-    problem: { reason: problem.reason, message: problem.message.startsWith("rules[") ? problem.message : `${where}: ${problem.message}` },
-    refProblems,
-  });
+  const name = str(raw.name);
+  const where = name ? `rules[${index}] (${name})` : `rules[${index}]`;
   const matches = translateMatches(raw.matches);
-  if (!matches.ok) return dropped(matches.problem);
+  if (!matches.ok) return dropped(where, matches.problem);
   const filters = translateFilters(raw.filters, matches.matches, ctx, where);
-  if (filters.problem) return dropped(filters.problem);
+  if (filters.problem) return dropped(where, filters.problem);
   const refProblems = [...filters.refProblems];
-  const rawBackends = list(raw.backendRefs).map(obj);
+  const rawBackends = list(raw.backendRefs);
   if (rawBackends.length > 0 && filters.filters.some((f) => f.type === "RequestRedirect")) {
-    return dropped({ reason: Reasons.IncompatibleFilters, message: "RequestRedirect cannot be combined with backendRefs" });
+    return dropped(where, { reason: Reasons.IncompatibleFilters, message: "RequestRedirect cannot be combined with backendRefs" });
   }
   const backends: Backend[] = [];
-  for (const [j, rawBackend] of rawBackends.entries()) {
+  for (let j = 0; j < rawBackends.length; j++) {
+    const rawBackend = obj(rawBackends[j]);
     const weight = rawBackend.weight === undefined ? 1 : num(rawBackend.weight);
     if (weight === undefined || !Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) {
-      return dropped({ reason: Reasons.UnsupportedValue, message: `backendRefs[${j}]: weight ${String(rawBackend.weight)} is not an integer in 0-${MAX_WEIGHT}` });
+      return dropped(where, { reason: Reasons.UnsupportedValue, message: `backendRefs[${j}]: weight ${String(rawBackend.weight)} is not an integer in 0-${MAX_WEIGHT}` });
     }
     const backendWhere = `${where} backendRefs[${j}]`;
     const backendFilters = translateFilters(rawBackend.filters, matches.matches, ctx, backendWhere);
-    if (backendFilters.problem) return dropped(backendFilters.problem);
+    if (backendFilters.problem) return dropped(where, backendFilters.problem);
     refProblems.push(...backendFilters.refProblems);
     const resolved = resolveBackendRef(rawBackend, ctx);
     if (resolved.target === null) refProblems.push({ reason: resolved.problem.reason, message: `${backendWhere}: ${resolved.problem.message}` });
@@ -61,32 +59,39 @@ export function translateRule(raw: Record<string, unknown>, index: number, ctx: 
     });
   }
   const timeouts = translateTimeouts(raw.timeouts);
-  if (typeof timeouts === "string") return dropped({ reason: Reasons.UnsupportedValue, message: timeouts });
+  if (typeof timeouts === "string") return dropped(where, { reason: Reasons.UnsupportedValue, message: timeouts });
   const retry = translateRetry(raw.retry);
-  if (typeof retry === "string") return dropped({ reason: Reasons.UnsupportedValue, message: retry });
+  if (typeof retry === "string") return dropped(where, { reason: Reasons.UnsupportedValue, message: retry });
   return {
-    rule: { index, name: str(raw.name) ?? null, matches: matches.matches, filters: filters.filters, backends, timeouts, retry },
+    rule: { index, name: name ?? null, matches: matches.matches, filters: filters.filters, backends, timeouts, retry },
     refProblems,
   };
 }
 
+function dropped(where: string, problem: RouteProblem): RuleResult {
+  const message = problem.message.startsWith("rules[") ? problem.message : `${where}: ${problem.message}`;
+  return { problem: { reason: problem.reason, message }, refProblems: [] };
+}
+
 /** GEP-1742: "0s" disables; backendRequest must not exceed request unless request is disabled. Unset is 0 (none). */
 function translateTimeouts(raw: unknown): RuleIR["timeouts"] | string {
+  if (raw === undefined) return { requestMs: 0, backendRequestMs: 0 };
   const spec = obj(raw);
-  const parse = (field: "request" | "backendRequest"): number | string => {
-    const value = spec[field];
-    if (value === undefined) return 0;
-    const ms = typeof value === "string" ? parseDuration(value) : undefined;
-    return ms === undefined ? `timeouts.${field} "${String(value)}" is not a GEP-2257 duration such as "500ms" or "1m30s"` : ms;
-  };
-  const requestMs = parse("request");
+  const requestMs = timeoutField(spec, "request");
   if (typeof requestMs === "string") return requestMs;
-  const backendRequestMs = parse("backendRequest");
+  const backendRequestMs = timeoutField(spec, "backendRequest");
   if (typeof backendRequestMs === "string") return backendRequestMs;
   if (requestMs > 0 && backendRequestMs > requestMs) {
     return `timeouts.backendRequest (${String(spec.backendRequest)}) must not exceed timeouts.request (${String(spec.request)})`;
   }
   return { requestMs, backendRequestMs };
+}
+
+function timeoutField(spec: Record<string, unknown>, field: "request" | "backendRequest"): number | string {
+  const value = spec[field];
+  if (value === undefined) return 0;
+  const ms = typeof value === "string" ? parseDuration(value) : undefined;
+  return ms === undefined ? `timeouts.${field} "${String(value)}" is not a GEP-2257 duration such as "500ms" or "1m30s"` : ms;
 }
 
 /** GEP-1731 retry: codes 400-599, attempts = retries after the first try, backoff = minimum wait. */

@@ -9,8 +9,13 @@ import { list, obj, objList, str, strMap } from "../k8s/fields.ts";
  * selectors on it work for namespaces that are referenced but not present in the input files.
  */
 export function namespaceLabels(index: ObjectIndex, namespace: string): Record<string, string> {
-  const object = index.namespaces.get(namespace);
-  return { ...(object ? strMap(object.metadata.labels) : {}), "kubernetes.io/metadata.name": namespace };
+  let labels = index.namespaceLabels.get(namespace);
+  if (labels === undefined) {
+    const object = index.namespaces.get(namespace);
+    labels = { ...(object ? strMap(object.metadata.labels) : {}), "kubernetes.io/metadata.name": namespace };
+    index.namespaceLabels.set(namespace, labels);
+  }
+  return labels;
 }
 
 export type SelectorResult = { ok: true; matches: (labels: Record<string, string>) => boolean } | { ok: false; message: string };
