@@ -58,7 +58,7 @@ export class Agent {
     this.queue = new ReconcileQueue(() => this.reconcile(), {
       debounceMs: config.debounceMs,
       maxDelayMs: config.maxDelayMs,
-      retry: { initialMs: 250, maxMs: 30_000 },
+      retry: { initialMs: 200, maxMs: 10_000 },
       onError: (error, attempt) => log.warn("reconcile failed; retrying", { error: errorText(error), attempt }),
     });
     this.informers = new InformerSet(deps.kc, (r: WatchedResource) => this.onEvent(r), {
@@ -83,7 +83,7 @@ export class Agent {
       },
       onStoppedLeading: () => this.metrics.leader.set(0),
     });
-    this.statusWriter = new StatusWriter(deps.kc, { controllerName: config.controllerName, maxAttempts: 8, backoff: { initialMs: 50, maxMs: 2_000 }, log });
+    this.statusWriter = new StatusWriter(deps.kc, { controllerName: config.controllerName, maxAttempts: 10, backoff: { initialMs: 10, maxMs: 100 }, log });
     this.edge = new EdgeStatusPoller({
       urls: config.workerStatusUrls,
       tokenFile: config.workerStatusTokenFile,

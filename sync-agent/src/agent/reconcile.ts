@@ -114,7 +114,7 @@ async function publishAll(deps: ReconcilerDeps, compiled: CompiledSnapshot[], re
 async function writeStatuses(deps: ReconcilerDeps, statuses: ObjectStatus[], objects: KubeObject[], report: ReconcileReport): Promise<void> {
   const { statusWriter, edge, metrics, log, leadership } = deps;
   const cached = new Map(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
-  for (const desired of statuses) {
+  const writeOne = async (desired: ObjectStatus) => {
     if (!leadership.isLeader()) return; // Deposed mid-run: the new leader writes from here on.
     const gateway = `${desired.namespace}/${desired.name}`;
     const status =
@@ -133,5 +133,14 @@ async function writeStatuses(deps: ReconcilerDeps, statuses: ObjectStatus[], obj
       metrics.statusWrites.inc({ kind: desired.kind, outcome: "error" });
       log.warn("status write failed", { kind: desired.kind, namespace: desired.namespace, name: desired.name, error: errorText(error) });
     }
-  }
+  };
+  // A few writes in flight: with 1,000 routes one at a time would cost 1,000 round trips in a row; more than a few
+  // would only queue behind the apiserver's per-client rate limits.
+  let next = 0;
+  const worker = async () => {
+    while (next < statuses.length) await writeOne(statuses[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(STATUS_CONCURRENCY, statuses.length) }, worker));
 }
+
+const STATUS_CONCURRENCY = 8;

@@ -2,7 +2,9 @@
  * Status write-back through the status subresource: read-modify-write with the object's resourceVersion, so a
  * concurrent writer (another controller sharing an HTTPRoute, a user's kubectl edit) makes our PUT fail with 409
  * instead of being overwritten. On 409 we re-read and merge again. The first attempt uses the informer's copy when
- * given one (most writes then cost one request); every retry reads fresh.
+ * given one (most writes then cost one request); every retry reads fresh. A conflict is resolved by reading again,
+ * not by waiting, so retries are quick (like client-go's retry.RetryOnConflict, from 10 ms); a run that still fails
+ * is retried as a whole by the reconcile queue with its longer backoff.
  */
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ObjectStatus } from "../translate/api.ts";
