@@ -1,0 +1,88 @@
+/**
+ * translate + compile benchmark: generated clusters of 100, 1,000 and 10,000 HTTPRoutes (test/support/generate.ts)
+ * through translate() and compileSnapshots(), the work the agent does on every change.
+ *
+ * Prints a table (figure | value | how to rerun): median translate, compile and total time over several runs after
+ * warm-up, snapshot bytes and bytes per route. Goal: 10,000 routes in <= 250 ms total.
+ *
+ *   npm run bench -- compile                         (all sizes)
+ *   node --import tsx sync-agent/bench/compile.bench.ts 10000   (one size; add --cpu-prof to profile)
+ */
+import { performance } from "node:perf_hooks";
+import { compileSnapshots } from "../src/compile/index.ts";
+import { translate } from "../src/translate/index.ts";
+import type { TranslateOptions } from "../src/translate/api.ts";
+import { GENERATED_ORIGIN_TEMPLATE, generateCluster } from "../test/support/generate.ts";
+
+const GOAL_MS = 250;
+const RERUN = "npm run bench -- compile";
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const options: TranslateOptions = { originTemplate: GENERATED_ORIGIN_TEMPLATE, clusterName: "bench", now: "1970-01-01T00:00:00Z" };
+
+interface Sample {
+  translateMs: number;
+  compileMs: number;
+  totalMs: number;
+  bytes: number;
+  routes: number;
+}
+
+async function runOnce(objects: ReturnType<typeof generateCluster>): Promise<Sample> {
+  const t0 = performance.now();
+  const result = translate(objects, options);
+  const t1 = performance.now();
+  const compiled = await compileSnapshots(result.ir);
+  const t2 = performance.now();
+  const bytes = compiled.reduce((sum, c) => sum + c.bytes.byteLength, 0);
+  const routes = compiled.reduce((sum, c) => sum + c.snapshot.routes.length, 0);
+  return { translateMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, bytes, routes };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function measure(routeCount: number): Promise<{ rows: [string, string][]; total: number }> {
+  const objects = generateCluster({ routes: routeCount, seed: 42 });
+  const warmups = routeCount >= 10_000 ? 2 : 5;
+  const runs = routeCount >= 10_000 ? 7 : 15;
+  for (let i = 0; i < warmups; i++) await runOnce(objects);
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    samples.push(await runOnce(objects));
+  }
+  const last = samples[samples.length - 1]!;
+  const total = median(samples.map((s) => s.totalMs));
+  const label = routeCount.toLocaleString("en-US");
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  return {
+    total,
+    rows: [
+      [`${label} routes: translate (median of ${runs})`, ms(median(samples.map((s) => s.translateMs)))],
+      [`${label} routes: compile (median of ${runs})`, ms(median(samples.map((s) => s.compileMs)))],
+      [`${label} routes: total translate+compile`, ms(total)],
+      [`${label} routes: routes compiled into the snapshot`, String(last.routes)],
+      [`${label} routes: snapshot bytes`, last.bytes.toLocaleString("en-US")],
+      [`${label} routes: bytes per route`, last.routes ? Math.round(last.bytes / last.routes).toLocaleString("en-US") : "-"],
+    ],
+  };
+}
+
+const rows: [string, string, string][] = [];
+let goalTotal: number | undefined;
+for (const size of sizes.length ? sizes : [100, 1_000, 10_000]) {
+  const result = await measure(size);
+  for (const [figure, value] of result.rows) rows.push([figure, value, `${RERUN}  (or: node --import tsx sync-agent/bench/compile.bench.ts ${size})`]);
+  if (size === 10_000) goalTotal = result.total;
+}
+if (goalTotal !== undefined) {
+  rows.push([`goal: 10,000 routes in <= ${GOAL_MS} ms`, goalTotal <= GOAL_MS ? `met (${goalTotal.toFixed(1)} ms)` : `MISSED (${goalTotal.toFixed(1)} ms)`, RERUN]);
+}
+const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length), ["figure", "value", "how to rerun"][c]!.length));
+const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padEnd(widths[c]!)).join(" | ")} |`;
+console.log(line(["figure", "value", "how to rerun"]));
+console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+for (const row of rows) console.log(line(row));
