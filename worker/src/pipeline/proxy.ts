@@ -11,7 +11,7 @@ import { DEBUG_HEADER } from "./forward.ts";
 import { checkRequestLimits } from "./limits.ts";
 import { normalizeRequest, type NormalizedRequest } from "./normalize.ts";
 import { localResponse, withDebugHeaders } from "./respond.ts";
-import { executeRule } from "./rule.ts";
+import { executeRule, type RuleLog } from "./rule.ts";
 import { selectSnapshot } from "./select.ts";
 
 export interface ProxyDeps {
@@ -84,7 +84,7 @@ async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, dep
   entry.route = `${route.namespace}/${route.name}`;
   entry.rule = rule.index;
 
-  const log = { backend: null as string | null, attempts: 0 } as { backend: string | null; attempts: number; reason?: string; mirrors?: number };
+  const log: RuleLog = { backend: null, attempts: 0 };
   const response = await executeRule({
     request,
     normalized: req,

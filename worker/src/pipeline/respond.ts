@@ -10,10 +10,9 @@ export function localResponse(status: number, error: string, headers: HeadersIni
 }
 
 export function applyResponseModifiers(response: Response, modifiers: readonly HeaderModifier[]): Response {
-  if (modifiers.length === 0) return response;
-  const mutable = mutableResponse(response);
-  for (const modifier of modifiers) applyHeaderModifier(mutable.headers, modifier);
-  return mutable;
+  if (modifiers.length === 0 || isUpgrade(response)) return response;
+  for (const modifier of modifiers) applyHeaderModifier(response.headers, modifier);
+  return response;
 }
 
 export interface DebugInfo {
@@ -25,23 +24,19 @@ export interface DebugInfo {
 }
 
 export function withDebugHeaders(response: Response, info: DebugInfo): Response {
-  const mutable = mutableResponse(response);
-  mutable.headers.set("x-edgeway-gateway", info.gateway);
-  mutable.headers.set("x-edgeway-route", info.route);
-  mutable.headers.set("x-edgeway-rule", String(info.rule));
-  if (info.backend) mutable.headers.set("x-edgeway-backend", info.backend);
-  mutable.headers.set("x-edgeway-snapshot", info.snapshot);
-  return mutable;
+  if (isUpgrade(response)) return response;
+  response.headers.set("x-edgeway-gateway", info.gateway);
+  response.headers.set("x-edgeway-route", info.route);
+  response.headers.set("x-edgeway-rule", String(info.rule));
+  if (info.backend) response.headers.set("x-edgeway-backend", info.backend);
+  response.headers.set("x-edgeway-snapshot", info.snapshot);
+  return response;
 }
 
-/** Responses from fetch() have immutable headers; WebSocket upgrades are returned untouched. */
-function mutableResponse(response: Response): Response {
-  if (response.webSocket) return response;
-  try {
-    response.headers.set("x-edgeway-probe", "1");
-    response.headers.delete("x-edgeway-probe");
-    return response;
-  } catch {
-    return new Response(response.body, response);
-  }
+/**
+ * Every response the pipeline returns was built by it (edge-made, or `downstreamResponse`'s copy), so its headers
+ * are mutable; a WebSocket upgrade is the one response passed through untouched.
+ */
+function isUpgrade(response: Response): boolean {
+  return response.status === 101 || response.webSocket != null;
 }

@@ -26,7 +26,14 @@ export interface RuleContext {
   ctx: BackgroundTasks;
   random: () => number;
   /** Filled in for the access log. */
-  log: { backend: string | null; attempts: number; reason?: string; mirrors?: number };
+  log: RuleLog;
+}
+
+export interface RuleLog {
+  backend: string | null;
+  attempts: number;
+  reason?: string;
+  mirrors?: number;
 }
 
 interface FilterState {
