@@ -58,6 +58,20 @@ describe("informers against the fake apiserver", () => {
     expect(changes).toBeGreaterThan(0);
   });
 
+  it("skips a malformed object and keeps following the watch", async () => {
+    server.apply(namespace("apps"));
+    informers.start();
+    await waitFor(() => informers.hasSynced(), 5_000, "initial sync");
+    server.faults.badObjectsNext = informers.reflectors.length;
+    server.dropAllWatches();
+    await waitFor(() => server.faults.badObjectsNext === 0, 5_000, "watches to reconnect");
+    server.apply(gateway("apps", "after-bad-object"));
+    await waitFor(() => informers.objects().some((o) => o.metadata.name === "after-bad-object"), 5_000, "next event");
+    const bad = informers.reflectors.reduce((n, r) => n + r.stats["bad-object"], 0);
+    expect(bad).toBe(informers.reflectors.length);
+    expect(cacheState()).toEqual(serverState());
+  });
+
   it("keeps only the identity of Secrets, never their data or annotations", async () => {
     server.apply(namespace("apps"));
     server.apply(secret("apps", "tls"));

@@ -27,6 +27,8 @@ export interface Faults {
   serverErrorsNext: number;
   /** The next N status writes answer 409 Conflict even with a fresh resourceVersion (a 409 storm). */
   conflictsNext: number;
+  /** The next N watch streams start with a malformed event (an object without metadata.name). */
+  badObjectsNext: number;
 }
 
 export interface RequestRecord {
@@ -38,7 +40,7 @@ export interface RequestRecord {
 
 export class FakeApiServer {
   readonly store = new ObjectStore();
-  readonly faults: Faults = { goneOnNextWatches: 0, dropStreamAfterEvents: 0, silentNextWatches: 0, serverErrorsNext: 0, conflictsNext: 0 };
+  readonly faults: Faults = { goneOnNextWatches: 0, dropStreamAfterEvents: 0, silentNextWatches: 0, serverErrorsNext: 0, conflictsNext: 0, badObjectsNext: 0 };
   readonly requests: RequestRecord[] = [];
   /** Requests bearing one of these tokens have their connection reset (a client partitioned from the server). */
   readonly blockedTokens = new Set<string>();
@@ -180,6 +182,10 @@ export class FakeApiServer {
       }
       return true;
     };
+    if (this.faults.badObjectsNext > 0) {
+      this.faults.badObjectsNext--;
+      write("ADDED", { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: String(this.store.currentRv()) } });
+    }
     const since = Number(params.get("resourceVersion") || "0");
     const backlog = this.faults.goneOnNextWatches > 0 ? null : since === 0 ? [] : this.store.eventsSince(resourceKey(type), since);
     if (backlog === null) {
