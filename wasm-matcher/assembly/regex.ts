@@ -12,7 +12,7 @@ import { PIKE_BYTES_PER_INST, PROGRAM_HEADER_BYTES, addClosure, pikeRun } from "
 export const REGEX_SCRATCH_BYTES: i32 = 2000 * PIKE_BYTES_PER_INST + DFA_BYTES;
 
 /** Inputs at least this long try the lazy DFA (see bench/regex.bench.ts for where it starts to win). */
-export const REGEX_DFA_MIN_INPUT: i32 = 64;
+export const REGEX_DFA_MIN_INPUT: i32 = 128;
 
 /** Scratch bytes `regexFullMatch` needs for a program of `instCount` instructions. */
 export function regexScratchBytes(instCount: i32): i32 {

@@ -1,7 +1,9 @@
 /**
- * Regex engine speed: ns per input byte for the AS VM (wasm), the TS VM and V8's backtracking RegExp, on
- * pathological patterns and on typical route patterns. Backtracking blows up on the first group, so for those V8 is
- * timed on growing 20-28 character inputs (capped) instead of 10 KB.
+ * Regex engine speed: ns per input byte for the AS engine as the matcher calls it (lazy DFA on long inputs), the AS
+ * Pike VM alone, the TS VM and V8's backtracking RegExp, on pathological patterns and on typical route patterns.
+ * Backtracking blows up on the first group, so for those V8 is timed on growing 20-28 character inputs (capped)
+ * instead of 10 KB. A last table shows, per input length, the Pike VM against the DFA (where REGEX_DFA_MIN_INPUT
+ * comes from).
  *
  * Rerun: npm run bench -- regex
  */
@@ -59,14 +61,16 @@ async function main(): Promise<void> {
       const bytes = encoder.encode(input);
       const run = wasm.prepare(compiled.program, bytes);
       const as = time(run) / bytes.length;
+      const engine = ["Pike", "DFA", "DFA→Pike"][wasm.lastEngine()]!;
+      const pike = time(wasm.prepare(compiled.program, bytes, "pike")) / bytes.length;
       const ts = time(() => regexFullMatchJs(compiled.program, bytes)) / bytes.length;
       const anchored = new RegExp(`^(?:${c.pattern.replace("(?i)", "")})$`, c.pattern.startsWith("(?i)") ? "i" : "");
       const v8 = c.catastrophic ? "blows up (below)" : `${fmt(time(() => anchored.test(input)) / bytes.length)}`;
-      rows.push([c.pattern, String(insts), String(size), fmt(as), fmt(ts), v8, String(run())]);
+      rows.push([c.pattern, String(insts), String(size), `${fmt(as)} (${engine})`, fmt(pike), fmt(ts), v8, String(run())]);
     }
   }
-  console.log("| pattern | insts | input bytes | AS VM ns/byte | TS VM ns/byte | V8 RegExp ns/byte | match |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("| pattern | insts | input bytes | AS ns/byte (engine) | AS Pike VM ns/byte | TS VM ns/byte | V8 RegExp ns/byte | match |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(`| \`${r[0]}\` | ${r.slice(1).join(" | ")} |`);
 
   console.log("\nV8 backtracking on the catastrophic patterns (one run each, stops after a run over 1 s):\n");
@@ -84,6 +88,21 @@ async function main(): Promise<void> {
       const v8 = performance.now() - start;
       console.log(`| \`${c.pattern}\` | ${n} | ${v8.toFixed(1)} | ${(time(run, 20) / 1e6).toFixed(4)} |`);
       if (v8 > 1000) break;
+    }
+  }
+
+  console.log("\nShort inputs: ns per call, AS Pike VM vs AS lazy DFA (built from scratch on every call):\n");
+  console.log("| pattern | input bytes | Pike VM ns | DFA ns |");
+  console.log("|---|---|---|---|");
+  for (const pattern of ["/api/v[0-9]+/.*", "/users/[^/]+/orders/[0-9]+", "(?i).*bearer [a-z0-9._-]+"]) {
+    const compiled = compileRegex(pattern);
+    if (!compiled.ok) throw new Error(compiled.reason);
+    const c = CASES.find((k) => k.pattern === pattern)!;
+    for (const size of [24, 48, 64, 96, 128, 256]) {
+      const bytes = encoder.encode(c.input(size));
+      const pike = time(wasm.prepare(compiled.program, bytes, "pike"), 60);
+      const dfa = time(wasm.prepare(compiled.program, bytes, "dfa"), 60);
+      console.log(`| \`${pattern}\` | ${bytes.length} | ${pike.toFixed(0)} | ${dfa.toFixed(0)} |`);
     }
   }
 }

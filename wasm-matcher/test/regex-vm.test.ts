@@ -55,7 +55,7 @@ describe("AS VM vs TS VM", () => {
     }
   });
 
-  it("agree on random patterns (ASCII and Unicode, all flags) and random byte inputs", () => {
+  it("agree on random patterns (ASCII and Unicode, all flags) and random byte inputs, in both AS engines", () => {
     let compared = 0;
     let matched = 0;
     fc.assert(
@@ -69,6 +69,7 @@ describe("AS VM vs TS VM", () => {
         for (const input of byteInputs(inputSeed, samples)) {
           const ts = regexFullMatchJs(program, input);
           expect(wasm.fullMatch(program, input), `${pattern} on [${input.join(",")}]`).toBe(ts);
+          expect(wasm.fullMatch(program, input, "dfa"), `DFA: ${pattern} on [${input.join(",")}]`).toBe(ts);
           compared++;
           if (ts) matched++;
         }

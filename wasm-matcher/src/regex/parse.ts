@@ -1,4 +1,4 @@
-import { type Node, EMPTY, alternate, concat, repeat } from "./ast.ts";
+import { type Node, alternate, concat, repeat } from "./ast.ts";
 import {
   type CharSet,
   MAX_CODE_POINT,
@@ -395,4 +395,3 @@ function escapeProblem(ch: string, inClass: boolean): string {
   return `invalid escape sequence \\${ch}`;
 }
 
-export { EMPTY };

@@ -10,6 +10,7 @@ interface RegexExports {
   memory: WebAssembly.Memory;
   regexFullMatch(prog: number, input: number, inputLen: number, scratch: number): number;
   regexPikeMatch(prog: number, input: number, inputLen: number, scratch: number): number;
+  regexDfaMatch(prog: number, input: number, inputLen: number, scratch: number): number;
   regexLastEngine(): number;
   regexScratchBytes(instCount: number): number;
   regexInstCount(prog: number): number;
@@ -20,13 +21,15 @@ export interface RegexWasm {
   exports: RegexExports;
   /**
    * Lays program, scratch and input out in wasm memory; the returned thunk runs `regexFullMatch` (Pike VM or lazy DFA,
-   * as the matcher gets it) or, with engine "pike", the Pike VM alone.
+   * as the matcher gets it) or, with engine "pike" / "dfa", the Pike VM / the lazy DFA alone.
    */
-  prepare(program: Uint8Array, input: Uint8Array, engine?: "auto" | "pike"): () => boolean;
-  fullMatch(program: Uint8Array, input: Uint8Array, engine?: "auto" | "pike"): boolean;
+  prepare(program: Uint8Array, input: Uint8Array, engine?: Engine): () => boolean;
+  fullMatch(program: Uint8Array, input: Uint8Array, engine?: Engine): boolean;
   /** Which engine decided the last "auto" run: 0 Pike VM, 1 lazy DFA, 2 DFA then Pike VM. */
   lastEngine(): number;
 }
+
+export type Engine = "auto" | "pike" | "dfa";
 
 const entry = fileURLToPath(new URL("../../assembly/regex-entry.ts", import.meta.url));
 
@@ -49,7 +52,7 @@ export async function loadRegexWasm(): Promise<RegexWasm> {
   const exports = instance.exports as unknown as RegexExports;
   const align = (n: number): number => (n + 15) & ~15;
 
-  function prepare(program: Uint8Array, input: Uint8Array, engine: "auto" | "pike" = "auto"): () => boolean {
+  function prepare(program: Uint8Array, input: Uint8Array, engine: Engine = "auto"): () => boolean {
     const prog = align(exports.heapBase());
     const scratch = align(prog + program.length);
     const at = align(scratch + exports.regexScratchBytes(instCount(program)));
@@ -60,7 +63,7 @@ export async function loadRegexWasm(): Promise<RegexWasm> {
     bytes.set(program, prog);
     bytes.set(input, at);
     const len = input.length;
-    const run = engine === "pike" ? exports.regexPikeMatch : exports.regexFullMatch;
+    const run = engine === "pike" ? exports.regexPikeMatch : engine === "dfa" ? exports.regexDfaMatch : exports.regexFullMatch;
     return () => run(prog, at, len, scratch) !== 0;
   }
 
