@@ -63,3 +63,27 @@ ${extra}
 ${rules}
 `;
 }
+
+import type { Condition, ObjectStatus } from "./api.ts";
+
+export function statusOf(statuses: ObjectStatus[], kind: string, name: string): ObjectStatus {
+  const status = statuses.find((s) => s.kind === kind && s.name === name);
+  if (!status) throw new Error(`no status for ${kind} ${name}`);
+  return status;
+}
+
+/** "Type=Status/Reason" for each condition, the compact form assertions compare. */
+export function brief(conditions: readonly Condition[]): string[] {
+  return conditions.map((c) => `${c.type}=${c.status}/${c.reason}`);
+}
+
+export function parentConditions(status: ObjectStatus, i = 0): Condition[] {
+  return (status.status.parents as { conditions: Condition[] }[])[i]!.conditions;
+}
+
+export function listenerStatus(status: ObjectStatus, name: string): { attachedRoutes: number; supportedKinds: unknown[]; conditions: Condition[] } {
+  const listeners = status.status.listeners as { name: string; attachedRoutes: number; supportedKinds: unknown[]; conditions: Condition[] }[];
+  const listener = listeners.find((l) => l.name === name);
+  if (!listener) throw new Error(`no listener ${name}`);
+  return listener;
+}
