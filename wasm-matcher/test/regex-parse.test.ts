@@ -5,7 +5,7 @@ import { compileRegex } from "../src/regex/compile.ts";
 import { removeEdgeAnchors } from "../src/regex/anchors.ts";
 import { programSize } from "../src/regex/emit.ts";
 import { parseRegex } from "../src/regex/parse.ts";
-import { REGEX_MAX_INSTS, programInstCount } from "../src/regex/program.ts";
+import { Op, REGEX_MAX_INSTS, programInstCount } from "../src/regex/program.ts";
 import { regexFullMatchJs } from "../src/regex/vm.ts";
 
 const ACCEPTED = [
@@ -127,6 +127,32 @@ describe("compileRegex", () => {
     const negated = compileRegex("[^/]");
     expect(dot.ok && programInstCount(dot.program)).toBeLessThanOrEqual(11);
     expect(negated.ok && programInstCount(negated.program)).toBeLessThanOrEqual(11);
+  });
+});
+
+describe("edge anchors", () => {
+  const program = (pattern: string): number[] => {
+    const compiled = compileRegex(pattern);
+    if (!compiled.ok) throw new Error(compiled.reason);
+    return [...compiled.program];
+  };
+  const hasAssert = (pattern: string): boolean => {
+    const bytes = new Uint8Array(program(pattern));
+    const view = new DataView(bytes.buffer);
+    for (let pc = 0; pc < view.getUint32(4, true); pc++) if ((view.getUint32(16 + pc * 8, true) & 0xff) === Op.Assert) return true;
+    return false;
+  };
+
+  it.each([
+    ["^/api/.*$", "/api/.*"], ["\\A/api\\z", "/api"], ["(?m)^a$", "a"], ["^(?:a|b)$", "a|b"], ["(^a|^b)", "a|b"],
+    ["(?:^a)?b$", "(?:a)?b"], ["^^a$$", "a"],
+  ])("%j compiles exactly like %j (no assertion left, so the lazy DFA can run it)", (anchored, plain) => {
+    expect(program(anchored)).toEqual(program(plain));
+    expect(hasAssert(anchored)).toBe(false);
+  });
+
+  it.each(["a^b", "a$b", "(^a)*", "a*^b", "\\bword\\b", "(?m)a$\\n^b"])("keeps the assertions of %j that are not at an edge", (p) => {
+    expect(hasAssert(p)).toBe(true);
   });
 });
 

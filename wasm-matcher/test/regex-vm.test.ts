@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileRegex } from "../src/regex/compile.ts";
+import { REGEX_MAX_INSTS, REGEX_SCRATCH_BYTES, regexScratchBytes } from "../src/regex/program.ts";
 import { regexFullMatchJs } from "../src/regex/vm.ts";
 import corpus from "./regex-fixtures/corpus.json" with { type: "json" };
 import { flagsArbitrary, genArbitrary, renderRe2, rng, sample, withFlags } from "./regex-fixtures/grammar.ts";
@@ -43,6 +44,11 @@ function byteInputs(seed: number, samples: string[]): Uint8Array[] {
 }
 
 describe("AS VM vs TS VM", () => {
+  it("agree on the scratch size (the constants are written twice)", () => {
+    for (const n of [1, 7, 100, REGEX_MAX_INSTS]) expect(wasm.exports.regexScratchBytes(n)).toBe(regexScratchBytes(n));
+    expect(regexScratchBytes(REGEX_MAX_INSTS)).toBe(REGEX_SCRATCH_BYTES);
+  });
+
   it("agree with the seed corpus's expectations", () => {
     for (const c of corpus.cases) {
       const program = mustCompile(c.pattern);
