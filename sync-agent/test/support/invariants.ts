@@ -70,8 +70,8 @@ function checkStatuses(
     const meta = asObject(o.metadata);
     const kind = o.kind;
     const name = meta.name;
-    if (typeof kind !== "string" || typeof name !== "string") continue;
-    const namespace = typeof meta.namespace === "string" ? meta.namespace : undefined;
+    if (typeof kind !== "string" || !isName(name)) continue;
+    const namespace = isName(meta.namespace) ? meta.namespace : undefined;
     const key = statusKey(kind, kind === "GatewayClass" ? undefined : namespace, name);
     const entry = byKey.get(key);
     const isOwned =
@@ -138,21 +138,21 @@ export function ownedObjects(objects: readonly unknown[], controllerName = DEFAU
   for (const o of list) {
     if (o.kind !== "GatewayClass" || !isGatewayApi(o)) continue;
     const name = asObject(o.metadata).name;
-    if (typeof name === "string" && asObject(o.spec).controllerName === controllerName) owned.classes.add(name);
+    if (isName(name) && asObject(o.spec).controllerName === controllerName) owned.classes.add(name);
   }
   for (const o of list) {
     if (o.kind !== "Gateway" || !isGatewayApi(o)) continue;
     const meta = asObject(o.metadata);
     const className = asObject(o.spec).gatewayClassName;
-    if (typeof meta.name === "string" && typeof className === "string" && owned.classes.has(className)) {
-      owned.gateways.add(`${typeof meta.namespace === "string" ? meta.namespace : "default"}/${meta.name}`);
+    if (isName(meta.name) && typeof className === "string" && owned.classes.has(className)) {
+      owned.gateways.add(`${isName(meta.namespace) ? meta.namespace : "default"}/${meta.name}`);
     }
   }
   for (const o of list) {
     if (typeof o.kind !== "string" || !ROUTE_KINDS.has(o.kind) || !isGatewayApi(o)) continue;
     const meta = asObject(o.metadata);
-    if (typeof meta.name !== "string") continue;
-    const namespace = typeof meta.namespace === "string" ? meta.namespace : "default";
+    if (!isName(meta.name)) continue;
+    const namespace = isName(meta.namespace) ? meta.namespace : "default";
     const refs = asObject(o.spec).parentRefs;
     const ours = (Array.isArray(refs) ? refs : []).some((ref) => {
       const r = asObject(ref);
@@ -163,6 +163,11 @@ export function ownedObjects(objects: readonly unknown[], controllerName = DEFAU
     if (ours) owned.routes.add(`${o.kind} ${namespace}/${meta.name}`);
   }
   return owned;
+}
+
+/** Objects without a usable name are not Kubernetes objects at all: the source reports them, nobody owns them. */
+function isName(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0;
 }
 
 function isGatewayApi(o: Record<string, unknown>): boolean {
