@@ -123,6 +123,7 @@ export class GatewaySnapshots {
         return;
       case "unchanged":
         this.lastSuccessAt = this.lastCheckAt;
+        this.lastError = null;
         return;
       case "rejected":
         this.rejectedCount++;
