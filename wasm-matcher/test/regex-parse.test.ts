@@ -1,4 +1,5 @@
 /** The parser's accept/reject table: what the subset accepts, and the reason it gives for what it rejects. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkRegex } from "../src/regex/check.ts";
 import { compileRegex } from "../src/regex/compile.ts";
@@ -102,6 +103,13 @@ describe("checkRegex", () => {
       }
       expect(() => checkRegex(p)).not.toThrow();
     }
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (p) => {
+        const result = checkRegex(p);
+        expect(result.ok || result.reason.length > 0).toBe(true);
+      }),
+      { seed: 3, numRuns: 3000 },
+    );
   });
 });
 
