@@ -60,12 +60,19 @@ describe("retries (spec §7 cases)", () => {
     }
   });
 
-  it("connection errors are retried; when they run out the answer is 502", async () => {
+  it("connection errors are retried; when they run out the answer is 503 (HTTPRouteRetryConnectionError)", async () => {
     const gw = await gatewayWith({ retry: retry({ attempts: 2 }) });
     expect(await retried(gw, "succeedAfter=2")).toEqual({ status: 200, calls: 3 });
-    expect((await retried(gw, "succeedAfter=3")).status).toBe(502);
+    expect(await retried(gw, "succeedAfter=3")).toEqual({ status: 503, calls: 3 });
+  });
+
+  it("a connection error without a retry policy for it is a 502", async () => {
     const noRetry = await gatewayWith({ retry: retry({ attempts: 2, retryConnectionErrors: false }) });
     expect(await retried(noRetry, "succeedAfter=1")).toEqual({ status: 502, calls: 1 });
+    const none = await gatewayWith({});
+    expect(await retried(none, "succeedAfter=1")).toEqual({ status: 502, calls: 1 });
+    const dead = await gatewayWith({ retry: retry({ attempts: 1 }) }, inject("deadOrigin"));
+    expect((await call("http://app.example/dead", undefined, { gateway: dead })).status).toBe(503);
   });
 
   it("per-try timeouts are retried: attempts 2, backendRequest 200 ms, failures delayed 300 ms", async () => {

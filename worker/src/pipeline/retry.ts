@@ -9,7 +9,9 @@
  * - Backoff between attempts is never below `backoffMs`: backoffMs * 2^(n-1), capped, plus up to 50 % jitter.
  * - `timeouts.request` bounds everything: when it expires the answer is 504 at once.
  * - When attempts run out the last backend response passes through (the conformance tests expect its status);
- *   a connection error gives 502 and a per-try timeout 504.
+ *   a per-try timeout gives 504; a connection error gives 502 (RFC 9110 §15.6.3), except when a retry policy
+ *   covering connection errors ran out of attempts on them: 503, as HTTPRouteRetryConnectionError expects (it
+ *   accepts 500 or 503) and as Envoy answers an upstream connect failure.
  */
 import type { Retry } from "../../../schema/snapshot.ts";
 import { attemptWithTimeout, sleepWithin, type RequestDeadline } from "./timeouts.ts";
@@ -26,7 +28,7 @@ export interface RetryPlan {
 
 export type ForwardOutcome =
   | { kind: "response"; response: Response; attempts: number }
-  | { kind: "error"; status: 502 | 504; reason: string; attempts: number };
+  | { kind: "error"; status: 502 | 503 | 504; reason: string; attempts: number };
 
 export function maxAttempts(plan: RetryPlan): number {
   const retry = plan.retry;
@@ -66,11 +68,12 @@ export async function forwardWithRetries(
       }
       case "backend-timeout":
       case "connection-error": {
+        const retried = plan.retry?.retryConnectionErrors === true;
         last =
           result.kind === "backend-timeout"
             ? { kind: "error", status: 504, reason: "backend request timeout", attempts: attempt }
-            : { kind: "error", status: 502, reason: `upstream connection error: ${result.message}`, attempts: attempt };
-        if (!plan.retry?.retryConnectionErrors) return last;
+            : { kind: "error", status: retried && limit > 1 ? 503 : 502, reason: `upstream connection error: ${result.message}`, attempts: attempt };
+        if (!retried) return last;
         continue;
       }
     }
