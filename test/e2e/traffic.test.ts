@@ -75,21 +75,34 @@ function serviceOf(pod: string): string {
 
 describe("weighted backends (spec §5)", () => {
   it("splits 500 requests 70/30/0 within ±5 % and never picks the weight-0 backend", async () => {
-    const counts = new Map<string, number>();
     const total = 500;
-    let next = 0;
-    // 10 concurrent clients, as the upstream test does.
-    await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        while (next < total) {
-          next++;
-          const res = await gw.send({ host: "traffic.example", path: "/weights" });
-          expect(res.status).toBe(200);
-          const service = serviceOf((res.json as EchoResponse).pod);
-          counts.set(service, (counts.get(service) ?? 0) + 1);
-        }
-      }),
-    );
+    const split = async () => {
+      const counts = new Map<string, number>();
+      let next = 0;
+      // 10 concurrent clients, as the upstream test does.
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          while (next < total) {
+            next++;
+            const res = await gw.send({ host: "traffic.example", path: "/weights" });
+            expect(res.status).toBe(200);
+            const service = serviceOf((res.json as EchoResponse).pod);
+            counts.set(service, (counts.get(service) ?? 0) + 1);
+          }
+        }),
+      );
+      return counts;
+    };
+    const within = (counts: Map<string, number>) =>
+      Math.abs((counts.get("backend-v1") ?? 0) / total - 0.7) <= 0.05 &&
+      Math.abs((counts.get("backend-v2") ?? 0) / total - 0.3) <= 0.05;
+    // ±5 % is about 2.4 standard deviations at 500 requests: like the upstream test (up to 10 runs), one of three
+    // runs must be within tolerance, while the weight-0 backend must get nothing in any run.
+    let counts = await split();
+    for (let attempt = 1; attempt < 3 && !within(counts); attempt++) {
+      expect(counts.get("backend-v3") ?? 0).toBe(0);
+      counts = await split();
+    }
     expect(Math.abs((counts.get("backend-v1") ?? 0) / total - 0.7)).toBeLessThanOrEqual(0.05);
     expect(Math.abs((counts.get("backend-v2") ?? 0) / total - 0.3)).toBeLessThanOrEqual(0.05);
     expect(counts.get("backend-v3") ?? 0).toBe(0);
