@@ -26,12 +26,21 @@ export function createReferenceMatcher(snapshot: Snapshot): Matcher {
     return Number.isNaN(t) ? Number.MAX_SAFE_INTEGER : t;
   });
 
+  // The hostnames each route serves on a listener, worked out once per listener.
+  const served = new Map<number, (string | null)[][]>();
+  const servedOn = (listener: number): (string | null)[][] => {
+    let list = served.get(listener);
+    if (list === undefined) served.set(listener, (list = snapshot.routes.map((r) => servedHostnames(r, listener, snapshot.listeners[listener]!))));
+    return list;
+  };
+
   function match(request: MatchRequest): MatchResult {
     const listener = selectListener(snapshot.listeners, request);
     if (listener < 0) return { kind: "no-listener" };
     let best: Found | null = null;
+    const hostnames = servedOn(listener);
     snapshot.routes.forEach((route, routeIndex) => {
-      for (const hostname of servedHostnames(route, listener, snapshot.listeners[listener]!)) {
+      for (const hostname of hostnames[routeIndex]!) {
         if (!hostnameMatches(hostname, request.host)) continue;
         route.rules.forEach((rule, ruleIndex) => {
           rule.matches.forEach((m, matchIndex) => {

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench -- match`: route lookup cost of the wasm matcher (full Gateway API matching, boundary copy
+ * included), the TS reference, and Hono's routers, find-my-way and memoirist on the path-only subset, at 100 to
+ * 100,000 routes; plus table size, instantiate + load time and the regex worst case. Prints tables of medians.
+ */
+import FindMyWay from "find-my-way";
+import { RegExpRouter } from "hono/router/reg-exp-router";
+import { SmartRouter } from "hono/router/smart-router";
+import { TrieRouter } from "hono/router/trie-router";
+import { Memoirist } from "memoirist";
+import type { Matcher } from "../src/api.ts";
+import { loadMatcherModule } from "../src/load-node.ts";
+import { createReferenceMatcher } from "../src/reference.ts";
+import { compileRouteTable } from "../src/table.ts";
+import { createWasmMatcher } from "../src/wasm.ts";
+import { listener, match, regex, route, rule, snapshot } from "../test/snapshot-builder.ts";
+import { gatewayRequest, gatewaySnapshot, pathOnlySnapshot, pathRequest, pathRoute, requestIndexes } from "./fixtures.ts";
+
+const SIZES = [100, 1_000, 10_000, 100_000];
+const RUNS = 7;
+const module = loadMatcherModule();
+
+type Lookup = (i: number, k: number) => unknown;
+
+/** Median over RUNS of the mean ns per lookup over a fixed request stream. */
+function nsPerOp(lookup: Lookup, indexes: Uint32Array): number {
+  const runs: number[] = [];
+  for (let r = 0; r < RUNS + 1; r++) {
+    let sink = 0;
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < indexes.length; k++) if (lookup(indexes[k]!, k) !== undefined) sink++;
+    const t1 = process.hrtime.bigint();
+    if (sink < 0) console.log(sink);
+    if (r > 0) runs.push(Number(t1 - t0) / indexes.length); // run 0 warms up
+  }
+  return median(runs);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+function timeMs(f: () => void, runs = 5): number {
+  const xs: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    f();
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
+function lookupsFor(n: number): number {
+  return n >= 100_000 ? 100_000 : 200_000;
+}
+
+function fmt(x: number | null): string {
+  return x === null ? "n/a" : x >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
+interface Row {
+  routes: number;
+  cells: (number | null)[];
+}
+
+function printTable(title: string, columns: string[], rows: Row[]): void {
+  console.log(`\n### ${title}\n`);
+  console.log(`| routes | ${columns.join(" | ")} |`);
+  console.log(`|---:|${columns.map(() => "---:").join("|")}|`);
+  for (const r of rows) console.log(`| ${r.routes.toLocaleString("en-US")} | ${r.cells.map(fmt).join(" | ")} |`);
+}
+
+function jsRouters(n: number): Record<string, (path: string) => unknown> {
+  const hono = new RegExpRouter<number>();
+  const smart = new SmartRouter<number>({ routers: [new RegExpRouter(), new TrieRouter()] });
+  const fmw = FindMyWay();
+  const memo = new Memoirist<number>();
+  for (let i = 0; i < n; i++) {
+    const p = pathRoute(i);
+    const paths = p.type === "Exact" ? [p.path] : [p.path, `${p.path}/*`];
+    for (const path of paths) {
+      hono.add("GET", path, i);
+      smart.add("GET", path, i);
+      fmw.on("GET", path, () => i);
+      memo.add("GET", path, i);
+    }
+  }
+  const safe = (f: (path: string) => unknown) => (path: string) => f(path);
+  return {
+    "hono RegExpRouter": safe((path) => hono.match("GET", path)[0].length || undefined),
+    "hono SmartRouter (default)": safe((path) => smart.match("GET", path)[0].length || undefined),
+    "find-my-way": safe((path) => fmw.find("GET", path) ?? undefined),
+    memoirist: safe((path) => memo.find("GET", path) ?? undefined),
+  };
+}
+
+function gatewayBench(): void {
+  const rows: Row[] = [];
+  const sizeRows: Row[] = [];
+  for (const n of SIZES) {
+    const snap = gatewaySnapshot(n);
+    const table = compileRouteTable(snap);
+    const wasm = createWasmMatcher(module, snap, table);
+    const reference: Matcher | null = n <= 10_000 ? createReferenceMatcher(snap) : null;
+    const indexes = requestIndexes(n, lookupsFor(n));
+    const wasmNs = nsPerOp((i, k) => wasm.match(gatewayRequest(i, k)), indexes);
+    // The reference is O(routes) per lookup: a shorter stream keeps the run short.
+    const refNs = reference === null ? null : nsPerOp((i, k) => reference.match(gatewayRequest(i, k)), indexes.subarray(0, Math.max(50, 200_000 / n)));
+    rows.push({ routes: n, cells: [wasmNs, refNs] });
+    const compileMs = timeMs(() => compileRouteTable(snap), 3);
+    const loadMs = timeMs(() => createWasmMatcher(module, snap, table), 7);
+    sizeRows.push({ routes: n, cells: [table.length / 1024, table.length / n, compileMs, loadMs] });
+  }
+  printTable("Full Gateway API matching (hostnames, paths, headers, methods), ns/op", ["wasm (boundary copy incl.)", "TS reference"], rows);
+  const at = (n: number) => rows.find((r) => r.routes === n)!.cells[0]!;
+  console.log(`\nwasm growth 1k -> 10k routes: ${(at(10_000) / at(1_000)).toFixed(2)}x (goal <= 1.25x); p50 goals: <= 250 ns at 1k, <= 300 ns at 10k`);
+  printTable("Route table", ["table KiB", "bytes/route (goal <= 96)", "compileRouteTable ms", "instantiate + load ms (goal <= 5 at 10k)"], sizeRows);
+}
+
+function pathOnlyBench(): void {
+  const rows: Row[] = [];
+  let columns: string[] = [];
+  for (const n of SIZES) {
+    const snap = pathOnlySnapshot(n);
+    const wasm = createWasmMatcher(module, snap);
+    const routers = jsRouters(n);
+    columns = ["wasm", ...Object.keys(routers)];
+    const indexes = requestIndexes(n, lookupsFor(n));
+    const cells: (number | null)[] = [nsPerOp((i, k) => wasm.match(pathRequest(i, k)), indexes)];
+    for (const find of Object.values(routers)) {
+      let ok = true;
+      try {
+        find("/svc1/v2/x");
+      } catch {
+        ok = false; // e.g. a router that cannot build its matcher at this size
+      }
+      cells.push(ok ? nsPerOp((i, k) => find(pathRequest(i, k).path), indexes) : null);
+    }
+    rows.push({ routes: n, cells });
+  }
+  printTable("Path-only subset (same routes, same request stream), ns/op", columns, rows);
+}
+
+function regexWorstCase(): void {
+  const patterns = ["/(a+)+b", "/(a|aa)*c", "/([a-z]+[0-9]*)*x", "/.{0,100}z"];
+  const rows: string[] = [];
+  for (const pattern of patterns) {
+    const snap = snapshot([listener()], [route({ name: "re", rules: [rule([match({ path: regex(pattern) })])] })]);
+    const wasm = createWasmMatcher(module, snap);
+    for (const len of [1_000, 8_000]) {
+      const path = "/" + "a".repeat(len) + "!";
+      const us = timeMs(() => {
+        for (let i = 0; i < 20; i++) wasm.match(pathRequest(0, 0) && { ...pathRequest(0, 0), path });
+      }) * 50;
+      rows.push(`| \`${pattern}\` | ${len.toLocaleString("en-US")} | ${us.toFixed(1)} |`);
+    }
+  }
+  console.log("\n### Regex worst case (wasm, adversarial non-matching input), microseconds per match\n");
+  console.log("| pattern | input bytes | us/match |\n|---|---:|---:|");
+  for (const r of rows) console.log(r);
+}
+
+gatewayBench();
+pathOnlyBench();
+regexWorstCase();
+console.log("\nrerun: npm run bench -- match");
