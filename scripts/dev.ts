@@ -119,8 +119,9 @@ async function main(): Promise<void> {
     await kv.close();
     process.exit(code);
   };
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(0));
+  // A closed terminal or pipe must not crash the loop before it has stopped the worker.
+  process.stdout.on("error", () => void shutdown(0));
 
   try {
     for (const origin of localOrigins(loadManifestDir(EXAMPLES_DIR))) {
@@ -131,6 +132,11 @@ async function main(): Promise<void> {
     log(`starting wrangler dev on http://127.0.0.1:${PORT}`);
     // wrangler dev reads both secrets from .dev.vars itself.
     worker = await startWranglerDev({ persistTo: PERSIST_DIR, port: PORT, inheritOutput: true });
+    worker.process.once("exit", (code) => {
+      if (stopping) return;
+      log(`wrangler dev exited (${code}); stopping`);
+      void shutdown(1);
+    });
     stopWatching = watchExamples(() => compileAndPush(kv, snapshotKey));
     console.log(curlExamples(worker.url, statusToken));
     log("watching examples/ for changes; Ctrl-C stops everything");

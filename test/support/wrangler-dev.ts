@@ -55,7 +55,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Fails fast when something already listens on the port: otherwise readiness polling would find that server. */
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === "EADDRINUSE" ? `port ${port} is already in use on 127.0.0.1` : err.message)),
+    );
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+  });
+}
+
 export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
+  if (options.port !== undefined) await assertPortFree(options.port);
   const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
   const args = [
@@ -94,6 +106,16 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   child.stdout?.on("data", record);
   child.stderr?.on("data", record);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // Never leave a workerd behind if this process ends without stop() (an exception, process.exit()).
+  const killOnExit = () => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -120,7 +142,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     try {
       const res = await fetch(url + (options.readyPath ?? "/"), { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
-      break;
+      if (child.exitCode === null) break;
     } catch {
       // Not listening yet.
     }
