@@ -9,6 +9,8 @@
  *   node --import tsx sync-agent/bench/compile.bench.ts 10000   (one size; add --cpu-prof to profile)
  */
 import { performance } from "node:perf_hooks";
+import { canonicalJson, sha256Hex, utf8 } from "../../schema/canonical.ts";
+import { compileRouteTable } from "../../wasm-matcher/src/table.ts";
 import { compileSnapshots } from "../src/compile/index.ts";
 import { translate } from "../src/translate/index.ts";
 import type { TranslateOptions } from "../src/translate/api.ts";
@@ -23,19 +25,52 @@ interface Sample {
   translateMs: number;
   compileMs: number;
   totalMs: number;
+  /** User + system CPU of the process over translate+compile: less sensitive than wall time to a busy machine. */
+  cpuMs: number;
   bytes: number;
   routes: number;
+  /** Where compile time goes, re-measured on the finished snapshot (the compiler does each step once). */
+  routeTableMs: number;
+  canonicalJsonMs: number;
+  sha256Ms: number;
 }
 
 async function runOnce(objects: ReturnType<typeof generateCluster>): Promise<Sample> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = translate(objects, options);
   const t1 = performance.now();
   const compiled = await compileSnapshots(result.ir);
   const t2 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   const bytes = compiled.reduce((sum, c) => sum + c.bytes.byteLength, 0);
   const routes = compiled.reduce((sum, c) => sum + c.snapshot.routes.length, 0);
-  return { translateMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, bytes, routes };
+  let routeTableMs = 0;
+  let canonicalJsonMs = 0;
+  let sha256Ms = 0;
+  for (const c of compiled) {
+    const a = performance.now();
+    compileRouteTable(c.snapshot);
+    const b = performance.now();
+    const blob = utf8(canonicalJson(c.snapshot));
+    const d = performance.now();
+    await sha256Hex(blob);
+    const e = performance.now();
+    routeTableMs += b - a;
+    canonicalJsonMs += d - b;
+    sha256Ms += e - d;
+  }
+  return {
+    translateMs: t1 - t0,
+    compileMs: t2 - t1,
+    totalMs: t2 - t0,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    bytes,
+    routes,
+    routeTableMs,
+    canonicalJsonMs,
+    sha256Ms,
+  };
 }
 
 function median(values: number[]): number {
@@ -64,6 +99,10 @@ async function measure(routeCount: number): Promise<{ rows: [string, string][]; 
       [`${label} routes: translate (median of ${runs})`, ms(median(samples.map((s) => s.translateMs)))],
       [`${label} routes: compile (median of ${runs})`, ms(median(samples.map((s) => s.compileMs)))],
       [`${label} routes: total translate+compile`, ms(total)],
+      [`${label} routes: CPU time (user+sys) of translate+compile`, ms(median(samples.map((s) => s.cpuMs)))],
+      [`${label} routes: of compile, route table (wasm-matcher compileRouteTable)`, ms(median(samples.map((s) => s.routeTableMs)))],
+      [`${label} routes: of compile, canonical JSON + UTF-8`, ms(median(samples.map((s) => s.canonicalJsonMs)))],
+      [`${label} routes: of compile, sha256`, ms(median(samples.map((s) => s.sha256Ms)))],
       [`${label} routes: routes compiled into the snapshot`, String(last.routes)],
       [`${label} routes: snapshot bytes`, last.bytes.toLocaleString("en-US")],
       [`${label} routes: bytes per route`, last.routes ? Math.round(last.bytes / last.routes).toLocaleString("en-US") : "-"],
@@ -72,6 +111,8 @@ async function measure(routeCount: number): Promise<{ rows: [string, string][]; 
 }
 
 const rows: [string, string, string][] = [];
+const load = (await import("node:os")).loadavg()[0]!;
+rows.push(["machine load average (1 min) at start; wall times scale with it", load.toFixed(2), "uptime"]);
 let goalTotal: number | undefined;
 for (const size of sizes.length ? sizes : [100, 1_000, 10_000]) {
   const result = await measure(size);

@@ -65,6 +65,14 @@ describe("golden translation cases", () => {
     expect(invalid.length * 3).toBeGreaterThanOrEqual(cases.length);
   });
 
+  it("every case states its intent and at least one expectation about its status or snapshot", () => {
+    for (const name of cases) {
+      const { header } = readCase(name);
+      expect(header.intent.length, name).toBeGreaterThan(20);
+      expect(header.expectations.filter((e) => e.on !== "warning").length, name).toBeGreaterThan(0);
+    }
+  });
+
   it("pending cases exist, name a reason and have no golden output", () => {
     for (const [name, reason] of Object.entries(PENDING)) {
       expect(cases, `pending case ${name}`).toContain(name);
