@@ -2,7 +2,7 @@
 // step). All offsets are byte offsets from the table start; all words little-endian u32.
 
 export const TABLE_MAGIC: u32 = 0x54525745;
-export const TABLE_VERSION: u32 = 1;
+export const TABLE_VERSION: u32 = 2;
 
 // Header word indexes.
 export const H_MAGIC = 0;

@@ -8,7 +8,7 @@
 /** "EWRT" read as a little-endian u32. */
 export const TABLE_MAGIC = 0x54525745;
 /** Bump on any layout change; the wasm refuses other versions. */
-export const TABLE_VERSION = 1;
+export const TABLE_VERSION = 2;
 
 /** Header word indexes (the header is HEADER_WORDS u32 words). */
 export const enum H {
@@ -53,6 +53,8 @@ export const NO_GROUP = 0xffffffff;
 export const GROUP_WORDS = 2;
 /** Candidate record: route, rule | match << 16, condition list offset (0 = no conditions). */
 export const CANDIDATE_WORDS = 3;
+/** Hash slot: full hash, entry index + 1 (0 = empty). */
+export const HASH_SLOT_WORDS = 2;
 /** Hash entry: hash, tag (kind << 24 | scope), key offset, key length, first, count. */
 export const HASH_ENTRY_WORDS = 6;
 

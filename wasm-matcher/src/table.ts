@@ -7,6 +7,7 @@ import {
   GROUP_WORDS,
   H,
   HASH_ENTRY_WORDS,
+  HASH_SLOT_WORDS,
   HEADER_WORDS,
   HostKind,
   KeyKind,
@@ -91,7 +92,7 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   const queryNamesOff = layout.take(queryNameWords.length * 4);
   const groupsOff = layout.take(groupWords.length * 4);
   const candidatesOff = layout.take(candidates.length * CANDIDATE_WORDS * 4);
-  const slotsOff = layout.take(slotCount * 4);
+  const slotsOff = layout.take(slotCount * HASH_SLOT_WORDS * 4);
   const entriesOff = layout.take(keys.length * HASH_ENTRY_WORDS * 4);
   const condsOff = layout.take(condWords.length * 4);
   const poolOff = layout.take(pool.length);
@@ -139,21 +140,25 @@ interface HashKey {
   count: number;
 }
 
-/** Power of two with load factor <= 0.5 (slots are 4 bytes; entries are dense). */
+/** Power of two with load factor <= 0.5 (slots are 8 bytes; entries are dense). */
 function hashSlotCount(keys: number): number {
   let n = 8;
   while (n < keys * 2) n *= 2;
   return n;
 }
 
-/** Open addressing, linear probing; a slot holds entry index + 1 (0 = empty). */
+/**
+ * Open addressing, linear probing; a slot holds the full hash and entry index + 1 (0 = empty), so a probe that
+ * misses (most path-prefix probes do) reads one slot and never touches the entry or the key bytes.
+ */
 function writeHash(view: DataView, keys: HashKey[], slotCount: number, slotsOff: number, entriesOff: number, poolOff: number, pool: BytePool): void {
   const mask = slotCount - 1;
   keys.forEach((k, i) => {
     const hash = mixTag(fnv1a(pool.view(), k.key.off, k.key.off + k.key.len), hashTag(k.kind, k.scope));
     let slot = hash & mask;
-    while (view.getUint32(slotsOff + slot * 4, true) !== 0) slot = (slot + 1) & mask;
-    view.setUint32(slotsOff + slot * 4, i + 1, true);
+    while (view.getUint32(slotsOff + slot * 8 + 4, true) !== 0) slot = (slot + 1) & mask;
+    view.setUint32(slotsOff + slot * 8, hash, true);
+    view.setUint32(slotsOff + slot * 8 + 4, i + 1, true);
     const at = entriesOff + i * HASH_ENTRY_WORDS * 4;
     const words = [hash, hashTag(k.kind, k.scope), poolOff + k.key.off, k.key.len, k.first, k.count];
     words.forEach((w, j) => view.setUint32(at + j * 4, w >>> 0, true));
