@@ -48,6 +48,11 @@ export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
       index.warnings.push("skipped an object without apiVersion, kind or metadata.name");
       continue;
     }
+    const nameProblem = metadataProblem(object);
+    if (nameProblem) {
+      index.warnings.push(`skipped ${object.kind} ${String(object.metadata.name).slice(0, 80)}: ${nameProblem}`);
+      continue;
+    }
     const kind = classify(object);
     if (kind === undefined) {
       const key = `${object.apiVersion} ${object.kind}`;
@@ -87,6 +92,13 @@ function isWellFormed(object: KubeObject): boolean {
     typeof object.metadata.name === "string" &&
     object.metadata.name !== ""
   );
+}
+
+/** A namespace that is not a non-empty string cannot be keyed at all; other odd names become conditions later. */
+function metadataProblem(object: KubeObject): string | undefined {
+  const namespace: unknown = object.metadata.namespace;
+  if (namespace !== undefined && (typeof namespace !== "string" || namespace === "")) return "metadata.namespace is not a non-empty string";
+  return undefined;
 }
 
 function keyFor(kind: KnownKind, object: KubeObject): string {

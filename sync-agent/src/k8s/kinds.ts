@@ -53,6 +53,19 @@ export function namespaceOf(object: KubeObject): string {
   return object.metadata.namespace ?? "default";
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Why the object's name or namespace could never exist in a cluster (names up to 253 characters, namespaces DNS
+ * labels), or undefined. Such objects get a condition instead of reaching a snapshot, whose names the schema bounds.
+ */
+export function objectNameProblem(object: KubeObject): string | undefined {
+  if (object.metadata.name.length > 253) return "metadata.name is longer than 253 characters";
+  const namespace = object.metadata.namespace;
+  if (namespace !== undefined && !DNS_LABEL.test(namespace)) return `metadata.namespace "${namespace.slice(0, 80)}" is not a valid namespace name`;
+  return undefined;
+}
+
 /** metadata.generation; manifests read from files usually lack it, and the API server starts at 1. */
 export function generationOf(object: KubeObject): number {
   const g = object.metadata.generation;

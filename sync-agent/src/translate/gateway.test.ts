@@ -67,6 +67,13 @@ describe("Gateway acceptance", () => {
     expect(all.gw.status.addresses).toEqual([{ type: "IPAddress", value: "203.0.113.7" }]);
   });
 
+  it("rejects a Gateway whose name could not exist in a cluster, instead of compiling an invalid snapshot", () => {
+    const long = "g".repeat(254);
+    const result = translate(objects(BASE + gateway("  - {name: http, port: 80, protocol: HTTP}").replace("name: gw,", `name: ${long},`)));
+    expect(brief(statusOf(result.statuses, "Gateway", long).status.conditions as never)[0]).toBe("Accepted=False/Invalid");
+    expect(result.ir.gateways).toEqual([]);
+  });
+
   it("stamps every condition with the Gateway's generation", () => {
     const { gw } = run(gateway("  - {name: http, port: 80, protocol: HTTP}"));
     const all = [...(gw.status.conditions as { observedGeneration: number }[]), ...listenerStatus(gw, "http").conditions];
@@ -90,6 +97,14 @@ describe("listeners", () => {
     expect(conflicted("plain")).toBe("Conflicted=True/ProtocolConflict");
     expect(conflicted("secure")).toBe("Conflicted=True/ProtocolConflict");
     expect(result.ir.gateways[0]!.listeners.map((l) => l.name)).toEqual(["c"]);
+  });
+
+  it("rejects a repeated listener name and keeps the first", () => {
+    const { gw, result } = run(gateway("  - {name: web, port: 80, protocol: HTTP}\n  - {name: web, port: 8080, protocol: HTTP}"));
+    const [first, second] = gw.status.listeners as { conditions: never }[];
+    expect(brief(first!.conditions)[0]).toBe("Accepted=True/Accepted");
+    expect(brief(second!.conditions)[0]).toBe("Accepted=False/UnsupportedValue");
+    expect(result.ir.gateways[0]!.listeners.map((l) => l.port)).toEqual([80]);
   });
 
   it("rejects invalid hostnames and ports", () => {

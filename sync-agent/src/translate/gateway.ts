@@ -5,7 +5,7 @@
 import type { KubeObject, ObjectStatus } from "./api.ts";
 import type { ObjectIndex } from "../k8s/index.ts";
 import type { GatewayIR } from "../ir/types.ts";
-import { generationOf, namespaceOf } from "../k8s/kinds.ts";
+import { generationOf, namespaceOf, objectNameProblem } from "../k8s/kinds.ts";
 import { obj, objList, str } from "../k8s/fields.ts";
 import { ConditionWriter, fail, ok, Reasons, type Verdict } from "./conditions.ts";
 import { listenerIsProgrammed, listenerIsValid, programmedVerdict, translateListeners, type ListenerModel } from "./listeners.ts";
@@ -20,7 +20,6 @@ export interface GatewayModel {
   accepted: Verdict;
   addresses: string[];
   listeners: ListenerModel[];
-  listenersByName: Map<string, ListenerModel>;
 }
 
 export function translateGateway(index: ObjectIndex, object: KubeObject, classAccepted: Verdict, defaults: Defaults): GatewayModel {
@@ -36,14 +35,15 @@ export function translateGateway(index: ObjectIndex, object: KubeObject, classAc
     namespace,
     name,
     generation: generationOf(object),
-    accepted: acceptance(spec, classAccepted, listeners, addresses),
+    accepted: acceptance(object, spec, classAccepted, listeners, addresses),
     addresses,
     listeners,
-    listenersByName: new Map(listeners.map((l) => [l.name, l])),
   };
 }
 
-function acceptance(spec: Record<string, unknown>, classAccepted: Verdict, listeners: ListenerModel[], addresses: string[]): Verdict {
+function acceptance(object: KubeObject, spec: Record<string, unknown>, classAccepted: Verdict, listeners: ListenerModel[], addresses: string[]): Verdict {
+  const nameProblem = objectNameProblem(object);
+  if (nameProblem) return fail(Reasons.Invalid, nameProblem);
   if (classAccepted.status !== "True") return fail(Reasons.Invalid, `the GatewayClass is not Accepted: ${classAccepted.message}`);
   const parametersRef = obj(spec.infrastructure).parametersRef;
   if (parametersRef !== undefined) {

@@ -58,5 +58,6 @@ function intersectPair(listener: string, route: string): string | undefined {
 }
 
 function sortedUnique(values: readonly string[]): string[] {
+  if (values.length < 2) return [...values];
   return [...new Set(values)].sort();
 }

@@ -4,7 +4,7 @@
 import type { KubeObject, ObjectStatus } from "./api.ts";
 import type { ObjectIndex } from "../k8s/index.ts";
 import type { AttachmentIR, RouteIR, RuleIR } from "../ir/types.ts";
-import { generationOf, namespaceOf } from "../k8s/kinds.ts";
+import { generationOf, namespaceOf, objectNameProblem } from "../k8s/kinds.ts";
 import { list, obj, objList, str } from "../k8s/fields.ts";
 import { ConditionWriter, fail, ok, Reasons, type RouteProblem, type Verdict } from "./conditions.ts";
 import type { Condition } from "./api.ts";
@@ -39,7 +39,8 @@ export function translateHTTPRoute(
   const name = route.metadata.name;
   const key = `${namespace}/${name}`;
   const generation = generationOf(route);
-  const hostnames = routeHostnames(spec);
+  const nameProblem = objectNameProblem(route);
+  const hostnames = nameProblem ? ({ ok: false, message: nameProblem } as const) : routeHostnames(spec);
   const ctx: BackendContext = { index, routeNamespace: namespace, originTemplate: defaults.originTemplate, clusterName: defaults.clusterName, cache: backendCache };
   const rules: RuleIR[] = [];
   const dropped: RouteProblem[] = [];

@@ -32,36 +32,28 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
     if (gatewayClass === undefined) continue;
     gateways.set(key, translateGateway(index, object, gatewayClass.accepted, defaults));
   }
-  const statuses: ObjectStatus[] = [];
+  // Statuses come out sorted by kind (GatewayClass, Gateway, HTTPRoute, then other route kinds), then
+  // namespace/name: every map below is walked in sorted key order, so no final sort is needed.
+  const routeStatuses: ObjectStatus[] = [];
   const routes: RouteIR[] = [];
   const backendCache = new Map();
   for (const key of sortedKeys(index.httpRoutes)) {
     const { ir, status } = translateHTTPRoute(index.httpRoutes.get(key)!, index, gateways, defaults, backendCache);
-    if (status) statuses.push(status);
+    if (status) routeStatuses.push(status);
     if (ir) routes.push(ir);
   }
   for (const key of sortedKeys(index.unsupportedRoutes)) {
     const status = unsupportedRouteStatus(index.unsupportedRoutes.get(key)!, gateways, defaults);
-    if (status) statuses.push(status);
+    if (status) routeStatuses.push(status);
   }
+  const statuses: ObjectStatus[] = [];
   for (const model of classes.values()) statuses.push(gatewayClassStatus(model, defaults.now));
   for (const gateway of gateways.values()) statuses.push(gatewayStatus(gateway, defaults.now));
+  for (const status of routeStatuses) statuses.push(status);
   const ir: IR = { gateways: [...gateways.values()].filter(gatewayIsAccepted).map(gatewayIR), routes };
-  return { ir, statuses: statuses.sort(compareStatus), warnings: index.warnings };
+  return { ir, statuses, warnings: index.warnings };
 }
 
 function sortedKeys(map: Map<string, unknown>): string[] {
   return [...map.keys()].sort();
-}
-
-const KIND_ORDER = ["GatewayClass", "Gateway", "HTTPRoute"];
-
-function compareStatus(a: ObjectStatus, b: ObjectStatus): number {
-  const ka = KIND_ORDER.indexOf(a.kind) >>> 0;
-  const kb = KIND_ORDER.indexOf(b.kind) >>> 0;
-  if (ka !== kb) return ka - kb;
-  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
-  const na = `${a.namespace ?? ""}/${a.name}`;
-  const nb = `${b.namespace ?? ""}/${b.name}`;
-  return na < nb ? -1 : na > nb ? 1 : 0;
 }

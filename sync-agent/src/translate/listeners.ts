@@ -60,8 +60,20 @@ export function programmedVerdict(listener: ListenerModel): Verdict {
   return fail(Reasons.Invalid, "the listener allows no route kind edgeway serves");
 }
 
+/** Gateway API SectionName. */
+const SECTION_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 export function translateListeners(index: ObjectIndex, gateway: { namespace: string }, spec: Record<string, unknown>): ListenerModel[] {
   const listeners = objList(spec.listeners).map((raw, i) => translateListener(index, gateway.namespace, raw, i));
+  const seen = new Set<string>();
+  for (const listener of listeners) {
+    // Listener names are unique within a Gateway (CRD validation); a repeated name cannot be told apart in status.
+    if (seen.has(listener.name)) listener.accepted = fail(Reasons.UnsupportedValue, `listener name "${listener.name}" is used by an earlier listener`);
+    else if (!SECTION_NAME.test(listener.name) || listener.name.length > 253) {
+      listener.accepted = fail(Reasons.UnsupportedValue, `listener name "${listener.name.slice(0, 80)}" is not a valid section name`);
+    }
+    seen.add(listener.name);
+  }
   markConflicts(listeners);
   return listeners;
 }

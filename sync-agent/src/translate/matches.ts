@@ -59,9 +59,12 @@ function translatePath(raw: unknown): Match["path"] | string {
 }
 
 /** Spec §3: Exact/PathPrefix values start with "/" and contain no "//", "/./", "/../", "%2f", "#", nor end in "/." or "/..". */
+const FORBIDDEN_IN_PATH = /\/\/|\/\.\/|\/\.\.\/|%2f|%2F|#/;
+
 export function pathValueProblem(value: string): string | undefined {
   if (!value.startsWith("/")) return "must start with /";
-  for (const bad of ["//", "/./", "/../", "%2f", "%2F", "#"]) if (value.includes(bad)) return `must not contain "${bad}"`;
+  const bad = FORBIDDEN_IN_PATH.exec(value);
+  if (bad) return `must not contain "${bad[0]}"`;
   if (value.endsWith("/.") || value.endsWith("/..")) return "must not end with /. or /..";
   return undefined;
 }
