@@ -65,10 +65,10 @@ describe("local KV publishing and `edgeway push --local`", () => {
     const { stdout } = await run(
       process.execPath,
       [wranglerBin(), "kv", "key", "get", "probe/binary", "--text", "--local", "--persist-to", join(dir, "kv"), "--binding", "EDGEWAY_KV"],
-      { env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, timeout: 30_000 },
+      { env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, timeout: 60_000 },
     );
     expect(stdout.trim()).toBe("hi");
-  });
+  }, 90_000);
 
   it("runs as a CLI with a secret file and rejects invalid snapshots as data", async () => {
     const file = join(dir, "snap.json");

@@ -120,10 +120,10 @@ spec:
 let gw: GatewayHarness;
 beforeAll(async () => {
   gw = await startGatewayHarness({ gateway: `${NS}/gw`, origins: ORIGINS, manifests: MANIFESTS });
-});
+}, 150_000); // wrangler dev bundles and starts workerd: slow on a busy 2-core machine.
 afterAll(async () => {
   await gw?.stop();
-});
+}, 30_000);
 
 async function echoed(host: string, path: string, init: { method?: string; headers?: Record<string, string> } = {}) {
   const res = await gw.send({ host, path, ...init });

@@ -64,10 +64,10 @@ spec:
 let gw: GatewayHarness;
 beforeAll(async () => {
   gw = await startGatewayHarness({ gateway: `${NS}/gw`, origins: ORIGINS, manifests: GATEWAY + "---\n" + routes() });
-});
+}, 150_000); // wrangler dev bundles and starts workerd: slow on a busy 2-core machine.
 afterAll(async () => {
   await gw?.stop();
-});
+}, 30_000);
 
 function serviceOf(pod: string): string {
   return pod.split("-").slice(0, -2).join("-");
