@@ -124,6 +124,8 @@ export class Agent {
     for (const t of this.timers.splice(0)) clearInterval(t);
     this.queue.stop();
     this.edge.stop();
+    // Let a run in flight finish its publish and status writes while we still hold the Lease, then release it.
+    await this.queue.idle();
     await this.elector.stop(true);
     await this.informers.stop();
     await this.closeServer?.();
