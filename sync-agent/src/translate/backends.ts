@@ -77,5 +77,5 @@ function resolve(group: string, kind: string, namespace: string, name: string, p
   }
   const origin = resolveOrigin(service, namespace, port, appProtocol, ctx);
   if (!origin.ok) return invalidBackend(ref, Reasons.BackendNotFound, origin.message);
-  return { ref, target: { ref, origin: origin.origin, protocol } };
+  return { ref, target: { origin: origin.origin, protocol, ref } };
 }

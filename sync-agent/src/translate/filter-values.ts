@@ -19,7 +19,7 @@ export function translateHeaderModifier(raw: unknown): HeaderModifier | string {
   if (raw === undefined) return "the modifier is required for this filter type";
   const spec = obj(raw);
   const seen: string[] = [];
-  const modifier: HeaderModifier = { set: [], add: [], remove: [] };
+  const modifier: HeaderModifier = { add: [], remove: [], set: [] };
   for (const action of ["set", "add"] as const) {
     const entries = list(spec[action]).map(obj);
     if (entries.length > MAX_HEADER_ACTIONS) return `${action} has more than ${MAX_HEADER_ACTIONS} entries`;
@@ -38,7 +38,15 @@ export function translateHeaderModifier(raw: unknown): HeaderModifier | string {
     if (problem) return problem;
     modifier.remove.push(name.toLowerCase());
   }
+  // Names are unique within the modifier, so sorting loses nothing and makes equal modifiers serialize equally.
+  modifier.add.sort(byName);
+  modifier.set.sort(byName);
+  modifier.remove.sort();
   return modifier;
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 function claimHeader(seen: string[], name: string): string | undefined {
@@ -70,7 +78,7 @@ export function translatePathModifier(raw: unknown, matches: readonly Match[]): 
     if (only === undefined || only.path.type !== "PathPrefix") {
       return INCOMPATIBLE_PREFIX;
     }
-    return { type, value, prefix: only.path.value };
+    return { prefix: only.path.value, type, value };
   }
   return `path modifier type "${String(type)}" is not supported`;
 }
@@ -92,12 +100,12 @@ export function translateRedirect(raw: unknown, matches: readonly Match[]): Filt
   const path = spec.path === undefined ? null : translatePathModifier(spec.path, matches);
   if (typeof path === "string") return path;
   return {
-    type: "RequestRedirect",
-    scheme,
     hostname: hostname === null ? null : hostname.toLowerCase(),
-    port,
-    statusCode: statusCode as 301 | 302 | 303 | 307 | 308,
     path,
+    port,
+    scheme,
+    statusCode: statusCode as 301 | 302 | 303 | 307 | 308,
+    type: "RequestRedirect",
   };
 }
 
@@ -143,10 +151,10 @@ export function translateCors(raw: unknown): Cors | string {
   const maxAge = spec.maxAge === undefined ? DEFAULT_CORS_MAX_AGE : num(spec.maxAge);
   if (maxAge === undefined || !Number.isInteger(maxAge) || maxAge < 0) return `maxAge ${String(spec.maxAge)} is not a non-negative integer`;
   return {
-    allowOrigins,
     allowCredentials,
-    allowMethods: strings(spec.allowMethods),
     allowHeaders: strings(spec.allowHeaders),
+    allowMethods: strings(spec.allowMethods),
+    allowOrigins,
     exposeHeaders,
     maxAge,
   };

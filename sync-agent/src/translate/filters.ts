@@ -2,6 +2,8 @@
  * HTTPRoute filters (spec §4), at rule level and on backendRefs: types, the at-most-once rules, incompatible
  * combinations, and each filter's own values. A problem in a filter invalidates the rule (dropped with
  * PartiallyInvalid); an unresolved reference in a filter is a ResolvedRefs problem and the rule stays.
+ *
+ * Every object is built with its keys in sorted order: the compiler serializes them as they are (compile/route.ts).
  */
 import type { Filter, Match } from "../../../schema/snapshot.ts";
 import { list, obj, str } from "../k8s/fields.ts";
@@ -40,7 +42,7 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         const key = type === "RequestHeaderModifier" ? "requestHeaderModifier" : "responseHeaderModifier";
         const modifier = translateHeaderModifier(entry[key]);
         if (typeof modifier === "string") return invalid(where, Reasons.UnsupportedValue, `${at}: ${modifier}`);
-        filters.push({ type, modifier });
+        filters.push({ modifier, type });
         break;
       }
       case "RequestRedirect": {
@@ -55,7 +57,7 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         const hostname = str(spec.hostname) ?? null;
         const path = spec.path === undefined ? null : translatePathModifier(spec.path, matches);
         if (typeof path === "string") return invalid(where, reasonFor(path), `${at}: ${path}`);
-        filters.push({ type, hostname, path });
+        filters.push({ hostname, path, type });
         break;
       }
       case "RequestMirror": {
@@ -65,13 +67,13 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         const backend = resolveBackendRef(obj(spec.backendRef), ctx);
         // Spec §4: a mirror whose backend cannot be resolved is reported and not configured.
         if (backend.target === null) refProblems.push({ reason: backend.problem.reason, message: `${where}: ${at}: ${backend.problem.message}` });
-        else filters.push({ type, mirror: { backend: backend.target, ...fraction } });
+        else filters.push({ mirror: { backend: backend.target, denominator: fraction.denominator, numerator: fraction.numerator }, type });
         break;
       }
       case "CORS": {
         const cors = translateCors(entry.cors);
         if (typeof cors === "string") return invalid(where, Reasons.UnsupportedValue, `${at}: ${cors}`);
-        filters.push({ type, cors });
+        filters.push({ cors, type });
         break;
       }
       case "ExtensionRef": {
@@ -80,7 +82,7 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         const ref = obj(entry.extensionRef);
         const label = `${str(ref.group) ?? ""}/${str(ref.kind) ?? ""} ${str(ref.name) ?? ""}`;
         refProblems.push({ reason: Reasons.InvalidKind, message: `${where}: ${at}: ExtensionRef ${label} cannot be resolved; matching requests get 500` });
-        filters.push({ type: "DirectResponse", status: 500, reason: `unresolved ExtensionRef ${label}` });
+        filters.push({ reason: `unresolved ExtensionRef ${label}`, status: 500, type: "DirectResponse" });
         break;
       }
       default:

@@ -108,9 +108,10 @@ describe("rules", () => {
     );
     const match = ir!.rules[0]!.matches[0]!;
     expect(match.headers).toEqual([{ type: "Exact", name: "version", value: "one" }]);
+    // Sorted by name (they are ANDed): "A" before "a".
     expect(match.queryParams).toEqual([
-      { type: "Exact", name: "a", value: "1" },
       { type: "Exact", name: "A", value: "2" },
+      { type: "Exact", name: "a", value: "1" },
     ]);
   });
 

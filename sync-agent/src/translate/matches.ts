@@ -16,7 +16,7 @@ export const DEFAULT_PATH = { type: "PathPrefix", value: "/" } as const;
 
 export function translateMatches(raw: unknown): MatchesResult {
   const entries = list(raw);
-  if (entries.length === 0) return { ok: true, matches: [{ path: { ...DEFAULT_PATH }, headers: [], queryParams: [], method: null }] };
+  if (entries.length === 0) return { ok: true, matches: [{ headers: [], method: null, path: { ...DEFAULT_PATH }, queryParams: [] }] };
   const matches: Match[] = [];
   for (let i = 0; i < entries.length; i++) {
     const result = translateMatch(obj(entries[i]));
@@ -39,7 +39,9 @@ function translateMatch(raw: Record<string, unknown>): Match | string {
     if (m === undefined || !METHODS.has(m)) return `method "${String(raw.method)}" is not an HTTP method of the spec (upper-case)`;
     method = m;
   }
-  return { path, headers, queryParams, method };
+  // Keys in sorted order, lists sorted by name (ANDed, so order-free): the compiler serializes these objects as they
+  // are (compile/route.ts).
+  return { headers: sortByName(headers), method, path, queryParams: sortByName(queryParams) };
 }
 
 function translatePath(raw: unknown): Match["path"] | string {
@@ -90,7 +92,11 @@ function translateStringMatches(raw: unknown, what: string, key: (name: string) 
     } else if (type !== "Exact") {
       return `${what} ${name} match type "${type}" is not supported`;
     }
-    out.push({ type, name: normalized, value });
+    out.push({ name: normalized, type, value });
   }
   return out;
+}
+
+function sortByName<T extends { name: string }>(items: T[]): T[] {
+  return items.length < 2 ? items : items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

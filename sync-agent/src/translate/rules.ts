@@ -49,13 +49,14 @@ export function translateRule(raw: Record<string, unknown>, index: number, ctx: 
     refProblems.push(...backendFilters.refProblems);
     const resolved = resolveBackendRef(rawBackend, ctx);
     if (resolved.target === null) refProblems.push({ reason: resolved.problem.reason, message: `${backendWhere}: ${resolved.problem.message}` });
+    // Keys in sorted order throughout: the compiler serializes these objects as they are (compile/route.ts).
     backends.push({
-      weight,
-      ref: resolved.ref,
-      target: resolved.target,
-      status: resolved.target === null ? INVALID_BACKEND_STATUS : VALID_BACKEND_STATUS,
-      reason: resolved.target === null ? resolved.problem.reason : "",
       filters: backendFilters.filters,
+      reason: resolved.target === null ? resolved.problem.reason : "",
+      ref: resolved.ref,
+      status: resolved.target === null ? INVALID_BACKEND_STATUS : VALID_BACKEND_STATUS,
+      target: resolved.target,
+      weight,
     });
   }
   const timeouts = translateTimeouts(raw.timeouts);
@@ -63,7 +64,7 @@ export function translateRule(raw: Record<string, unknown>, index: number, ctx: 
   const retry = translateRetry(raw.retry);
   if (typeof retry === "string") return dropped(where, { reason: Reasons.UnsupportedValue, message: retry });
   return {
-    rule: { index, name: name ?? null, matches: matches.matches, filters: filters.filters, backends, timeouts, retry },
+    rule: { backends, filters: filters.filters, index, matches: matches.matches, name: name ?? null, retry, timeouts },
     refProblems,
   };
 }
@@ -75,7 +76,7 @@ function dropped(where: string, problem: RouteProblem): RuleResult {
 
 /** GEP-1742: "0s" disables; backendRequest must not exceed request unless request is disabled. Unset is 0 (none). */
 function translateTimeouts(raw: unknown): RuleIR["timeouts"] | string {
-  if (raw === undefined) return { requestMs: 0, backendRequestMs: 0 };
+  if (raw === undefined) return { backendRequestMs: 0, requestMs: 0 };
   const spec = obj(raw);
   const requestMs = timeoutField(spec, "request");
   if (typeof requestMs === "string") return requestMs;
@@ -84,7 +85,7 @@ function translateTimeouts(raw: unknown): RuleIR["timeouts"] | string {
   if (requestMs > 0 && backendRequestMs > requestMs) {
     return `timeouts.backendRequest (${String(spec.backendRequest)}) must not exceed timeouts.request (${String(spec.request)})`;
   }
-  return { requestMs, backendRequestMs };
+  return { backendRequestMs, requestMs };
 }
 
 function timeoutField(spec: Record<string, unknown>, field: "request" | "backendRequest"): number | string {
@@ -112,5 +113,5 @@ function translateRetry(raw: unknown): Retry | null | string {
     if (parsed === undefined) return `retry.backoff "${String(spec.backoff)}" is not a GEP-2257 duration`;
     backoffMs = parsed;
   }
-  return { codes: codes.sort((a, b) => a - b), attempts, backoffMs, retryConnectionErrors: true, retryNonIdempotent: false };
+  return { attempts, backoffMs, codes: codes.sort((a, b) => a - b), retryConnectionErrors: true, retryNonIdempotent: false };
 }
