@@ -12,7 +12,7 @@
  *     refused even before the renew loop notices. renewDeadline < leaseDuration leaves the gap in which the old
  *     leader has stopped and nobody else may yet start.
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { errorText, silentLogger, type Logger } from "../agent/log.ts";
 
 export interface LeaderElectionOptions {
@@ -82,7 +82,9 @@ export class LeaderElector {
     const { namespace, name, identity } = this.options;
     try {
       const lease = await this.readLease();
-      const now = new Date();
+      // MicroTime: the apiserver parses acquireTime/renewTime with exactly six fractional digits
+      // (metav1.RFC3339Micro); a plain Date would serialize three and be rejected.
+      const now = new V1MicroTime();
       if (!lease) {
         const created = await this.api.createNamespacedLease({
           namespace,
@@ -100,7 +102,7 @@ export class LeaderElector {
         return;
       }
       const transitions = (spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
-      const acquireTime = holder === identity && spec.acquireTime ? new Date(spec.acquireTime) : now;
+      const acquireTime = holder === identity && spec.acquireTime ? new V1MicroTime(spec.acquireTime) : now;
       const replaced = await this.api.replaceNamespacedLease({
         namespace,
         name,

@@ -114,6 +114,7 @@ export class FakeApiServer {
       }
       const route = parsePath(url.pathname, this.store);
       const body = req.method === "GET" || req.method === "DELETE" ? undefined : await readJson(req);
+      if (route.type.kind === "Lease" && body) checkMicroTimes(body as KubeObj);
       if (!route.name) {
         if (req.method === "POST") return reply(201, this.store.create(route.type, route.namespace, body as KubeObj));
         if (req.method !== "GET") throw new ApiError(405, "MethodNotAllowed", "method not allowed");
@@ -235,6 +236,20 @@ function parsePath(pathname: string, store: ObjectStore): Route {
   const type = rest[0] ? store.typeFor(group, rest[0]) : undefined;
   if (!type) throw new ApiError(404, "NotFound", `the server could not find the requested resource (${pathname})`);
   return { type, name: rest[1], subresource: rest[2] };
+}
+
+/**
+ * Lease times are metav1.MicroTime, which the real apiserver decodes with exactly six fractional digits
+ * (RFC3339Micro, "2006-01-02T15:04:05.000000Z07:00"): anything else is a 400 there, so it is here.
+ */
+function checkMicroTimes(lease: KubeObj): void {
+  const spec = (lease.spec ?? {}) as Record<string, unknown>;
+  for (const field of ["acquireTime", "renewTime"]) {
+    const value = spec[field];
+    if (value !== undefined && value !== null && !(typeof value === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(value))) {
+      throw new ApiError(400, "BadRequest", `Lease in version "v1" cannot be handled as a Lease: spec.${field}: parsing time ${JSON.stringify(value)}`);
+    }
+  }
 }
 
 function apiVersionOf(t: ResourceType): string {
