@@ -6,7 +6,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { pointerKey, verifyPointer } from "../../schema/pointer.ts";
+import { blobKey, pointerKey, verifyPointer } from "../../schema/pointer.ts";
+import type { KvStore } from "../../sync-agent/src/publish/publisher.ts";
 import { FileKvStore } from "../../sync-agent/src/publish/file.ts";
 import type { Condition } from "../../sync-agent/src/translate/api.ts";
 import { FakeApiServer } from "../support/fake-apiserver/server.ts";
@@ -43,7 +44,7 @@ afterEach(async () => {
   await rm(files.dir, { recursive: true, force: true });
 });
 
-function start(identity: string, extra: Record<string, string | string[]> = {}): RunningAgent {
+function start(identity: string, extra: Record<string, string | string[]> = {}, store: KvStore = kv): RunningAgent {
   const config = testConfig({
     identity,
     publisher: "file",
@@ -53,7 +54,7 @@ function start(identity: string, extra: Record<string, string | string[]> = {}):
     "worker-status-token-file": files.edgeTokenFile,
     ...extra,
   });
-  const r = makeAgent(apiUrl, config, kv);
+  const r = makeAgent(apiUrl, config, store);
   running.push(r);
   void r.agent.start();
   return r;
@@ -131,5 +132,48 @@ describe("agent: publish and status", () => {
     expect(standby.published).toEqual([]);
     expect(standby.agent.statusWriter.counts.written).toBe(0);
     expect(leader.published.length).toBeGreaterThan(0);
+  });
+
+  it("keeps the previous pointer live when a publish fails, and retries until it succeeds", async () => {
+    let failPointerWrites = false;
+    const flaky: KvStore = {
+      get: (k) => kv.get(k),
+      list: (p) => kv.list(p),
+      delete: (k) => kv.delete(k),
+      put: async (entries) => {
+        if (failPointerWrites && entries.some((e) => e.key.endsWith("/pointer"))) throw new Error("KV unavailable");
+        await kv.put(entries);
+      },
+    };
+    const r = start("solo", {}, flaky);
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True");
+    const before = await kv.get(pointerKey("apps/edge"));
+    failPointerWrites = true;
+    server.apply(gateway("apps", "edge", "*.failing.example.com"));
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.observedGeneration === 2, 5_000, "gen 2 status");
+    await waitFor(async () => (await r.agent.metrics.publishFailures.get()).values.some((v) => v.value >= 2), 5_000, "retried publishes");
+    expect(await kv.get(pointerKey("apps/edge"))).toBe(before);
+    expect(condition(get("Gateway", "apps", "edge"), "Programmed")).toMatchObject({ status: "False", reason: "Pending" });
+    failPointerWrites = false;
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 10_000, "Programmed=True at gen 2");
+    const live = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+    expect(live.ok && live.pointer.gatewayGeneration).toBe(2);
+  });
+
+  it("garbage-collects the blobs no pointer names once the grace period has passed", async () => {
+    start("solo", { "gc-interval": "0.05", "gc-grace": "1" });
+    await waitFor(async () => (await kv.get(pointerKey("apps/edge"))) !== null, 5_000, "first pointer");
+    const first = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+    server.apply(httpRoute("apps", "r1", { namespace: "apps", name: "edge" }, "/changed"));
+    await waitFor(async () => {
+      const p = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+      return p.ok && first.ok && p.pointer.hash !== first.pointer.hash;
+    }, 5_000, "second pointer");
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    expect(await kv.get(blobKey(first.pointer.hash))).not.toBeNull(); // Still within the grace period.
+    await waitFor(async () => (await kv.get(blobKey(first.pointer.hash))) === null, 5_000, "old blob collected");
+    const live = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+    expect(live.ok && (await kv.get(blobKey(live.pointer.hash)))).not.toBeNull();
   });
 });
