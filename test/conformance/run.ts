@@ -37,7 +37,7 @@ type Verdict = {
 };
 
 class Runner {
-  private worker: WranglerDev | undefined;
+  private readonly workers = new Map<"http" | "https", WranglerDev>();
   private readonly dir = mkdtempSync(join(tmpdir(), "edgeway-conformance-"));
   private readonly kv = new LocalKvStore({ persistTo: join(this.dir, "kv") });
   private readonly secret = randomBytes(24).toString("base64url");
@@ -48,39 +48,51 @@ class Runner {
 
   constructor(private readonly baseYaml: string) {}
 
-  private async ensureWorker(): Promise<WranglerDev> {
-    this.worker ??= await startWranglerDev({
-      persistTo: join(this.dir, "kv"),
-      vars: {
-        EDGEWAY_GATEWAY: SERVED_GATEWAY,
-        EDGEWAY_SNAPSHOT_KEY: this.secret,
-        EDGEWAY_STATUS_TOKEN: this.statusToken,
-        EDGEWAY_REFRESH_INTERVAL_MS: "50",
-      },
-      readyPath: "/__edgeway/status",
-    });
-    return this.worker;
+  /** One worker per local protocol (plain HTTP, and TLS for HTTPS listeners), all reading the same KV store. */
+  private async ensureWorker(protocol: "http" | "https"): Promise<WranglerDev> {
+    let worker = this.workers.get(protocol);
+    if (!worker) {
+      worker = await startWranglerDev({
+        persistTo: join(this.dir, "kv"),
+        localProtocol: protocol,
+        vars: {
+          EDGEWAY_GATEWAY: SERVED_GATEWAY,
+          EDGEWAY_SNAPSHOT_KEY: this.secret,
+          EDGEWAY_STATUS_TOKEN: this.statusToken,
+          EDGEWAY_REFRESH_INTERVAL_MS: "50",
+        },
+        readyPath: "/__edgeway/status",
+      });
+      this.workers.set(protocol, worker);
+    }
+    return worker;
   }
 
-  /** Publishes `gateway`'s snapshot under the served name and waits until the worker serves it. */
-  private async serve(compiled: CompileOutput, gateway: string): Promise<string | undefined> {
+  /** Publishes `gateway`'s snapshot under the served name and waits until every running worker serves it. */
+  private async serve(compiled: CompileOutput, gateway: string, protocol: "http" | "https"): Promise<string | undefined> {
     const snapshot = compiled.snapshots.find((s) => s.gateway === gateway);
     if (!snapshot) return `no snapshot compiled for Gateway ${gateway}`;
     const renamed = await renameSnapshot(snapshot, SERVED_GATEWAY);
-    if (renamed.sha256 === this.servedHash) return undefined;
-    await pushCompiled(this.kv, [renamed], this.secret);
-    const worker = await this.ensureWorker();
+    const fresh = !this.workers.has(protocol);
+    await this.ensureWorker(protocol);
+    if (renamed.sha256 === this.servedHash && !fresh) return undefined;
+    if (renamed.sha256 !== this.servedHash) await pushCompiled(this.kv, [renamed], this.secret);
+    for (const worker of this.workers.values()) {
+      if (!(await this.waitForHash(worker, renamed.sha256))) return `worker ${worker.url} did not serve the snapshot of ${gateway} within 20 s`;
+    }
+    this.servedHash = renamed.sha256;
+    return undefined;
+  }
+
+  private async waitForHash(worker: WranglerDev, hash: string): Promise<boolean> {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const res = await send(worker.url, { path: "/__edgeway/status", headers: { authorization: `Bearer ${this.statusToken}` } });
       const body = res.json as StatusBody | undefined;
-      if (body?.gateways.some((g) => g.served?.hash === renamed.sha256)) {
-        this.servedHash = renamed.sha256;
-        return undefined;
-      }
+      if (body?.gateways.some((g) => g.served?.hash === hash)) return true;
       await sleep(50);
     }
-    return `worker did not serve the snapshot of ${gateway} within 20 s`;
+    return false;
   }
 
   async run(test: ConformanceTest): Promise<Verdict> {
@@ -118,13 +130,13 @@ class Runner {
       }
       const gateway = c.gateway ?? test.gateway;
       if (!gateway) continue;
-      const served = await this.serve(compiled, gateway);
+      const served = await this.serve(compiled, gateway, c.request.scheme);
       if (served) {
         problems.push(`${c.id}: ${served}`);
         continue;
       }
       ran++;
-      const ctx = this.context(compiled.statuses, gateway);
+      const ctx = this.context(compiled.statuses, gateway, c.request.scheme);
       const caseProblems = await runCase(ctx, c, deviations);
       if (caseProblems.length === 0 && index === 0 && test.weights) caseProblems.push(...(await checkWeights(ctx, test, c)));
       if (caseProblems.length === 0 && test.distribution) caseProblems.push(...(await checkMirrorPercentage(ctx, test, c)));
@@ -142,9 +154,9 @@ class Runner {
     return { result: "PASS", detail, problems, cases: { ran, skipped }, deviations: deviations.length };
   }
 
-  private context(statuses: ObjectStatus[], gateway: string): TrafficContext {
+  private context(statuses: ObjectStatus[], gateway: string, protocol: "http" | "https"): TrafficContext {
     const status = findStatus(statuses, "Gateway", gateway)?.status as { addresses?: Array<{ value?: string }> } | undefined;
-    const worker = this.worker!;
+    const worker = this.workers.get(protocol)!;
     return {
       send: (options) => send(worker.url, options),
       origins: this.origins,
@@ -153,7 +165,7 @@ class Runner {
   }
 
   async close(): Promise<void> {
-    await this.worker?.stop();
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
     await this.origins.close();
     await this.kv.close();
     rmSync(this.dir, { recursive: true, force: true });

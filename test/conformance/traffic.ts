@@ -7,7 +7,7 @@ import type { EchoResponse, EchoServer } from "../support/echo-server.ts";
 import type { SendOptions, SendResult } from "../support/http-client.ts";
 import { sleep } from "../support/wrangler-dev.ts";
 import type { EchoOrigins } from "./environment.ts";
-import { wantsRequestId, type CaseExpectation, type ConformanceCase, type RedirectExpectation } from "./suite.ts";
+import { defaultPort, wantsRequestId, type CaseExpectation, type ConformanceCase, type RedirectExpectation } from "./suite.ts";
 
 export interface TrafficContext {
   send(options: SendOptions): Promise<SendResult>;
@@ -18,6 +18,8 @@ export interface TrafficContext {
 
 export interface PreparedRequest {
   options: SendOptions;
+  /** The scheme the client used (redirects without a scheme keep it). */
+  scheme?: "http" | "https";
   /** The request path as the backend should see it (with the same request id / uuid). */
   expectedBackendPath: string | undefined;
 }
@@ -37,14 +39,15 @@ export function prepareRequest(c: ConformanceCase, defaultHost: string): Prepare
   };
   let host = c.request.host ?? defaultHost;
   // The upstream harness picks the gateway port from the Host header; locally wrangler dev builds request.url from it.
-  if (!/:\d+$/.test(host) && c.gatewayPort && c.gatewayPort !== 80) host = `${host}:${c.gatewayPort}`;
+  if (!/:\d+$/.test(host) && c.gatewayPort && c.gatewayPort !== defaultPort(c)) host = `${host}:${c.gatewayPort}`;
   const headers: Record<string, string> = { ...c.request.headers };
   const setHeaders = Object.entries(c.request.backendSetResponseHeaders ?? {});
   if (setHeaders.length > 0) headers["X-Echo-Set-Header"] = setHeaders.map(([k, v]) => `${k}:${v}`).join(",");
   const backendPath = c.expected.backendRequest?.path;
   return {
-    options: { method: c.request.method, path: fill(c.request.path), host, headers },
+    options: { method: c.request.method, path: fill(c.request.path), host, headers, ...(c.request.sni ? { sni: c.request.sni } : {}) },
     expectedBackendPath: backendPath ? fill(backendPath) : undefined,
+    scheme: c.request.scheme,
   };
 }
 
@@ -159,7 +162,7 @@ function redirectProblems(want: RedirectExpectation, res: SendResult, prepared: 
   }
   const problems: string[] = [];
   const scheme = url.protocol.slice(0, -1);
-  const wantScheme = want.scheme ?? "http";
+  const wantScheme = want.scheme ?? (prepared.scheme ?? "http");
   if (scheme !== wantScheme) problems.push(`redirect scheme ${scheme}, want ${wantScheme}`);
   if (want.host !== null && !want._defaults?.hostNotChecked && url.hostname !== want.host) {
     problems.push(`redirect host ${url.hostname}, want ${want.host}`);

@@ -144,7 +144,8 @@ describe("applicability and status checks", () => {
   it("skips unclaimed features, TLS cases and Host ports the worker cannot see", () => {
     expect(testSkipReason({ features: ["SupportTLSRoute"] } as ConformanceTest)).toMatch(/TLSRoute/);
     expect(testSkipReason({ features: ["SupportHTTPRoute"], cases: [] } as unknown as ConformanceTest)).toBeUndefined();
-    expect(caseSkipReason(makeCase({ scheme: "https", protocol: "HTTPS" }))).toMatch(/SNI/);
+    expect(caseSkipReason(makeCase({ scheme: "https", protocol: "HTTPS", host: "a.org", sni: "b.org" }))).toMatch(/SNI/);
+    expect(caseSkipReason(makeCase({ scheme: "https", protocol: "HTTPS", host: "a.org", sni: "a.org" }))).toBeUndefined();
     expect(caseSkipReason(makeCase({ host: "a.com:1234" }))).toMatch(/port/);
     expect(caseSkipReason({ ...makeCase({ host: "a.com:8080" }), gatewayPort: 8080 })).toBeUndefined();
   });

@@ -3,6 +3,8 @@
  * keeps repeated headers, never follows redirects, and bounds every request in time.
  */
 import http from "node:http";
+import https from "node:https";
+import { isIP } from "node:net";
 
 export interface SendOptions {
   method?: string;
@@ -13,6 +15,8 @@ export interface SendOptions {
   headers?: Record<string, string | string[]>;
   body?: string;
   timeoutMs?: number;
+  /** TLS server name for https base URLs (default: the Host without port). Certificates are not verified. */
+  sni?: string;
 }
 
 export interface SendResult {
@@ -26,6 +30,8 @@ export interface SendResult {
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// Local `wrangler dev --local-protocol https` uses a self-signed certificate; SNI varies per request, so no pooling.
+const tlsAgent = new https.Agent({ keepAlive: false, rejectUnauthorized: false });
 
 export function send(baseUrl: string, options: SendOptions): Promise<SendResult> {
   const base = new URL(baseUrl);
@@ -37,10 +43,14 @@ export function send(baseUrl: string, options: SendOptions): Promise<SendResult>
   if (options.host === undefined) raw.push("Host", base.host);
   if (options.body !== undefined) raw.push("Content-Length", String(Buffer.byteLength(options.body)));
   const started = performance.now();
+  const secure = base.protocol === "https:";
+  const servername = options.sni ?? (options.host ?? base.hostname).replace(/:\d+$/, "");
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = (secure ? https : http).request(
       {
-        agent,
+        agent: secure ? tlsAgent : agent,
+        // RFC 6066 §3: no IP literals in SNI.
+        ...(secure ? { rejectUnauthorized: false, ...(isIP(servername) ? {} : { servername }) } : {}),
         host: base.hostname,
         port: base.port,
         method: options.method ?? "GET",

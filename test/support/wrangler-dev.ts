@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { send } from "./http-client.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WRANGLER_BIN = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
@@ -31,6 +32,8 @@ export interface WranglerDevOptions {
   inheritOutput?: boolean;
   /** Path polled to decide the worker serves; default "/". Any HTTP response counts. */
   readyPath?: string;
+  /** "https" serves TLS with wrangler's self-signed certificate; request.url is then https (port 443 by default). */
+  localProtocol?: "http" | "https";
 }
 
 export interface WranglerDev {
@@ -84,6 +87,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     String(port),
     "--inspector-port",
     String(inspectorPort),
+    "--local-protocol",
+    options.localProtocol ?? "http",
     "--show-interactive-dev-session=false",
     "--log-level",
     "warn",
@@ -135,13 +140,12 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     }
   };
 
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.localProtocol ?? "http"}://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
   while (true) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output.slice(-4000)}`);
     try {
-      const res = await fetch(url + (options.readyPath ?? "/"), { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
+      await send(url, { path: options.readyPath ?? "/", timeoutMs: 2000 });
       if (child.exitCode === null) break;
     } catch {
       // Not listening yet.
