@@ -3,7 +3,10 @@
  * changes. Whatever happens on the wire, the caches must end up equal to the server's state, with no object missed.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { jsonLogger } from "../../sync-agent/src/agent/log.ts";
 import { InformerSet } from "../../sync-agent/src/kube/informers.ts";
+import { Reflector } from "../../sync-agent/src/kube/reflector.ts";
+import { listFunction } from "../../sync-agent/src/kube/resources.ts";
 import { FakeApiServer } from "../support/fake-apiserver/server.ts";
 import { kubeConfigFor } from "../support/fake-apiserver/kubeconfig.ts";
 import { gateway, gatewayClass, httpRoute, namespace, printFigures, secret, service, waitFor } from "./fixtures.ts";
@@ -14,13 +17,14 @@ describe("informers against the fake apiserver", () => {
   let server: FakeApiServer;
   let informers: InformerSet;
   let changes = 0;
+  let apiUrl: string;
 
   beforeEach(async () => {
     server = new FakeApiServer();
     server.bookmarkIntervalMs = 100;
-    const url = await server.start();
+    apiUrl = await server.start();
     changes = 0;
-    informers = new InformerSet(kubeConfigFor(url), () => changes++, REFLECTOR);
+    informers = new InformerSet(kubeConfigFor(apiUrl), () => changes++, REFLECTOR);
   });
 
   afterEach(async () => {
@@ -70,6 +74,26 @@ describe("informers against the fake apiserver", () => {
     const bad = informers.reflectors.reduce((n, r) => n + r.stats["bad-object"], 0);
     expect(bad).toBe(informers.reflectors.length);
     expect(cacheState()).toEqual(serverState());
+  });
+
+  it("drops managedFields from cached objects", async () => {
+    server.apply({ ...gateway("apps", "managed"), metadata: { name: "managed", namespace: "apps", managedFields: [{ manager: "kubectl", operation: "Apply" }] } });
+    informers.start();
+    await waitFor(() => informers.hasSynced(), 5_000, "initial sync");
+    const gw = informers.objects().find((o) => o.metadata.name === "managed")!;
+    expect(gw.metadata).not.toHaveProperty("managedFields");
+    expect(gw.spec).toBeDefined();
+  });
+
+  it("says which API is missing when a kind is not served, and never reports synced", async () => {
+    const lines: string[] = [];
+    const kc = kubeConfigFor(apiUrl);
+    const widgets = { kind: "Widget", group: "example.com", version: "v1", plural: "widgets", namespaced: true, path: "/apis/example.com/v1/widgets" };
+    const reflector = new Reflector(kc, widgets, listFunction(kc, widgets), () => {}, { ...REFLECTOR, log: jsonLogger("info", (l) => lines.push(l)) });
+    reflector.start();
+    await waitFor(() => lines.some((l) => l.includes("are the CRDs installed")), 5_000, "a 404 hint");
+    expect(reflector.hasSynced()).toBe(false);
+    await reflector.stop();
   });
 
   it("keeps only the identity of Secrets, never their data or annotations", async () => {

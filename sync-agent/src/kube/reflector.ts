@@ -40,6 +40,8 @@ export class Reflector {
   private readonly stopSignal = new AbortController();
   private failures = 0;
   private loop: Promise<void> | undefined;
+  /** Set by accept() when the cache changed (which callback to fire). */
+  private lastChange: "added" | "modified" | undefined;
   private readonly log: Logger;
   /** Counts by event, for tests and metrics. */
   readonly stats: Record<ReflectorEvent, number> = { relist: 0, added: 0, modified: 0, deleted: 0, gone: 0, watchdog: 0, error: 0, "bad-object": 0 };
@@ -87,7 +89,9 @@ export class Reflector {
         this.failures++;
         this.stats.error++;
         const delay = backoffDelay(this.failures, this.options.backoff);
-        this.log.warn("list/watch failed; backing off", { error: errorText(error), attempt: this.failures, delayMs: delay });
+        const hint = statusCode(error) === 404 ? `the API server does not serve ${this.resource.path} (are the CRDs installed?)` : undefined;
+        const forbidden = statusCode(error) === 403 ? `RBAC forbids list/watch of ${this.resource.path} (see deploy/rbac.yaml)` : undefined;
+        this.log.warn("list/watch failed; backing off", { error: errorText(error), hint: hint ?? forbidden, attempt: this.failures, delayMs: delay });
         await sleep(delay, this.stopSignal.signal);
       }
     }
@@ -136,8 +140,6 @@ export class Reflector {
       return undefined;
     }
   }
-
-  private lastChange: "added" | "modified" | undefined;
 
   /**
    * One watch request. Resolves "events" or "empty" (the stream ended without delivering anything, which is backed
@@ -227,7 +229,12 @@ export class Reflector {
   }
 }
 
+function statusCode(error: unknown): number | undefined {
+  const e = error as { statusCode?: unknown; code?: unknown } | undefined;
+  const code = e?.statusCode ?? e?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
 function isGone(error: unknown): boolean {
-  const e = error as { statusCode?: unknown; code?: unknown };
-  return e?.statusCode === 410 || e?.code === 410;
+  return statusCode(error) === 410;
 }

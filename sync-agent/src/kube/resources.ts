@@ -84,12 +84,18 @@ function wireDates(_key: string, value: unknown): unknown {
 }
 
 /**
- * What the cache keeps of an object. Secrets are reduced to their identity: the translator only needs to know that a
- * listener's certificateRef exists and has the TLS type; key material never enters the agent's memory for longer
- * than the decode of one list page or watch event.
+ * What the cache keeps of an object. managedFields are dropped from every kind (server-side-apply bookkeeping, often
+ * the largest part of an object, never read; controller-runtime's TransformStripManagedFields does the same).
+ * Secrets are reduced to their identity: the translator only needs to know that a listener's certificateRef exists
+ * and has the TLS type; key material never enters the agent's memory for longer than the decode of one list page or
+ * watch event.
  */
 export function cachedForm(obj: KubeObject): KubeObject {
-  if (obj.kind !== "Secret") return obj;
+  if (obj.kind !== "Secret") {
+    if (obj.metadata?.managedFields === undefined) return obj;
+    const { managedFields: _dropped, ...metadata } = obj.metadata;
+    return { ...obj, metadata };
+  }
   // Annotations are dropped too: kubectl's last-applied-configuration annotation holds a copy of the data.
   const { name, namespace, uid, resourceVersion, generation, creationTimestamp, labels } = obj.metadata;
   return {
