@@ -84,8 +84,9 @@ export function upstreamUrl(origin: string, path: string, query: string): URL {
 export function upstreamRequest(draft: UpstreamDraft, target: BackendRef, body: BodyInit | null, signal: AbortSignal): Request {
   const headers = new Headers(draft.headers);
   headers.set("host", draft.host);
-  if (target.protocol === "ws" && isWebSocketUpgrade(draft.headers)) headers.set("connection", "Upgrade");
-  else headers.delete("upgrade");
+  // workerd performs the WebSocket handshake itself when it sees `Upgrade: websocket` (it adds Connection and the
+  // key); anything else that asks to upgrade is sent as a plain request.
+  if (!(target.protocol === "ws" && isWebSocketUpgrade(draft.headers))) headers.delete("upgrade");
   return new Request(upstreamUrl(target.origin, draft.path, draft.query), {
     method: draft.method,
     headers,
