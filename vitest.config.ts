@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // Two projects: plain Node (agent, matcher, cross-component suites) and workerd (the worker, via the Workers plugin).
 export default defineConfig({
   test: {
+    // One JSON access-log line per request is the worker's contract, but hundreds of them drown test output.
+    onConsoleLog: (log: string) => !log.split("\n").every((line) => line === "" || line.startsWith('{"event":"access"')),
     projects: [
       {
         test: {
@@ -29,8 +31,6 @@ export default defineConfig({
           include: ["worker/test/**/*.test.ts", "test/workerd/**/*.test.ts"],
           // Real echo origins on 127.0.0.1 for forwarding tests (ports reach the tests through provide/inject).
           globalSetup: ["./worker/test/support/global-setup.ts"],
-          // One JSON access-log line per request is the worker's contract, but hundreds of them drown test output.
-          onConsoleLog: (log) => !log.split("\n").every((line) => line === "" || line.startsWith('{"event":"access"')),
           testTimeout: 30_000,
         },
       },
