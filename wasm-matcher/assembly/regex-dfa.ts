@@ -18,7 +18,7 @@ import {
 } from "./regex-pike";
 
 /** Bytes of scratch the DFA cache uses (after the Pike area). */
-export const DFA_BYTES: i32 = 32768;
+export const DFA_BYTES: i32 = 131072;
 
 // Cache layout: byte-class map (256 u8) | hash slots (HASH_SLOTS u32: state offset + 1, 0 empty) | state records.
 // State record at a 4-aligned offset from `states`: word 0 = NFA state count | isMatch << 31, word 1 = hash,

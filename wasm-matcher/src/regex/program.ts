@@ -35,8 +35,8 @@ export const REGEX_MAX_NESTING = 100;
  * repeated in assembly/regex.ts and assembly/regex-dfa.ts.
  */
 export const REGEX_SCRATCH_BYTES_PER_INST = 20;
-export const REGEX_DFA_CACHE_BYTES = 32768;
-/** Scratch bytes that suffice for every program `compileRegex` can produce (72,768). */
+export const REGEX_DFA_CACHE_BYTES = 131072;
+/** Scratch bytes that suffice for every program `compileRegex` can produce (171,072). */
 export const REGEX_SCRATCH_BYTES = REGEX_SCRATCH_BYTES_PER_INST * REGEX_MAX_INSTS + REGEX_DFA_CACHE_BYTES;
 
 /** Scratch bytes the AS `regexFullMatch` needs for a program of `instCount` instructions. */
