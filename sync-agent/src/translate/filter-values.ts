@@ -5,7 +5,7 @@
 import type { Cors, Filter, HeaderModifier, Match, PathModifier } from "../../../schema/snapshot.ts";
 import { bool, list, num, obj, str } from "../k8s/fields.ts";
 import { DEFAULT_CORS_MAX_AGE, DEFAULT_REDIRECT_STATUS } from "./defaults.ts";
-import { hostnameProblem } from "./hostnames.ts";
+import { preciseHostnameProblem } from "./hostnames.ts";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-zA-Z]+$/;
 const MAX_HEADER_ACTIONS = 16;
@@ -27,7 +27,10 @@ export function translateHeaderModifier(raw: unknown): HeaderModifier | string {
       const name = str(entry.name) ?? "";
       const problem = claimHeader(seen, name);
       if (problem) return problem;
-      modifier[action].push({ name: name.toLowerCase(), value: str(entry.value) ?? "" });
+      const value = str(entry.value) ?? "";
+      // RFC 9110 §5.5: field values never contain CR, LF or NUL; the edge could not send such a header at all.
+      if (/[\r\n\0]/.test(value)) return `header "${name}" value contains CR, LF or NUL`;
+      modifier[action].push({ name: name.toLowerCase(), value });
     }
   }
   const removes = list(spec.remove);
@@ -90,7 +93,7 @@ export function translateRedirect(raw: unknown, matches: readonly Match[]): Filt
   if (scheme !== null && scheme !== "http" && scheme !== "https") return `scheme "${String(spec.scheme)}" is not http or https`;
   const hostname = spec.hostname === undefined ? null : (str(spec.hostname) ?? "");
   if (hostname !== null) {
-    const problem = hostnameProblem(hostname);
+    const problem = preciseHostnameProblem(hostname);
     if (problem) return problem;
   }
   const port = spec.port === undefined ? null : num(spec.port);

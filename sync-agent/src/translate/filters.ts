@@ -9,6 +9,7 @@ import type { Filter, Match } from "../../../schema/snapshot.ts";
 import { list, obj, str } from "../k8s/fields.ts";
 import { Reasons, type RouteProblem } from "./conditions.ts";
 import { resolveBackendRef, type BackendContext } from "./backends.ts";
+import { preciseHostnameProblem } from "./hostnames.ts";
 import { INCOMPATIBLE_PREFIX, translateCors, translateHeaderModifier, translateMirrorFraction, translatePathModifier, translateRedirect } from "./filter-values.ts";
 
 export interface FiltersResult {
@@ -54,10 +55,12 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
       case "URLRewrite": {
         const spec = obj(entry.urlRewrite);
         if (entry.urlRewrite === undefined) return invalid(where, Reasons.UnsupportedValue, `${at}: urlRewrite is required`);
-        const hostname = str(spec.hostname) ?? null;
+        const hostname = spec.hostname === undefined ? null : (str(spec.hostname) ?? "");
+        const hostnameProblem = hostname === null ? undefined : preciseHostnameProblem(hostname);
+        if (hostnameProblem) return invalid(where, Reasons.UnsupportedValue, `${at}: ${hostnameProblem}`);
         const path = spec.path === undefined ? null : translatePathModifier(spec.path, matches);
         if (typeof path === "string") return invalid(where, reasonFor(path), `${at}: ${path}`);
-        filters.push({ hostname, path, type });
+        filters.push({ hostname: hostname === null ? null : hostname.toLowerCase(), path, type });
         break;
       }
       case "RequestMirror": {

@@ -16,6 +16,12 @@ export function hostnameProblem(hostname: string): string | undefined {
   return undefined;
 }
 
+/** PreciseHostname (redirect and rewrite targets): a hostname without the wildcard label. */
+export function preciseHostnameProblem(hostname: string): string | undefined {
+  if (hostname.startsWith("*")) return `hostname "${hostname}" must not be a wildcard`;
+  return hostnameProblem(hostname);
+}
+
 function isWildcard(hostname: string): boolean {
   return hostname.startsWith("*.");
 }

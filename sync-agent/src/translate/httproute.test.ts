@@ -95,6 +95,8 @@ describe("rules", () => {
     ["backendRequest longer than request", "  - timeouts: {request: 1s, backendRequest: 2s}\n    backendRefs: [{name: v1, port: 8080}]", "UnsupportedValue"],
     ["a malformed duration", "  - timeouts: {request: 1.5s}\n    backendRefs: [{name: v1, port: 8080}]", "UnsupportedValue"],
     ["a retry code outside 400-599", "  - retry: {codes: [200]}\n    backendRefs: [{name: v1, port: 8080}]", "UnsupportedValue"],
+    ["a wildcard URLRewrite hostname", "  - filters: [{type: URLRewrite, urlRewrite: {hostname: '*.example.com'}}]\n    backendRefs: [{name: v1, port: 8080}]", "UnsupportedValue"],
+    ["a header value with a line break", "  - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-a, value: \"a\\r\\nb: c\"}]}}]\n    backendRefs: [{name: v1, port: 8080}]", "UnsupportedValue"],
     ["a lower-case method", "  - matches: [{method: get}]\n    backendRefs: [{name: v1, port: 8080}]", "UnsupportedValue"],
     ["a backreference regex", "  - matches: [{path: {type: RegularExpression, value: '/(a)\\1'}}]\n    backendRefs: [{name: v1, port: 8080}]", "UnsupportedValue"],
   ])("rejects %s", (_what, rules, reason) => {
