@@ -2,7 +2,7 @@
  * Steps 3-6 of the pipeline for the matched rule (DESIGN.md §3): rule filters in order, backend pick, backend
  * filters, request body, mirrors, forward with retries/timeouts, response filters.
  */
-import type { Cors, Filter, HeaderModifier, Rule } from "../../../schema/snapshot.ts";
+import type { BackendRef, Cors, Filter, HeaderModifier, Rule } from "../../../schema/snapshot.ts";
 import type { WorkerConfig, BackgroundTasks } from "../env.ts";
 import { pickBackend } from "./backend.ts";
 import { bodyInit, BodyTooLarge, prepareBody, type PreparedBody } from "./body.ts";
@@ -38,7 +38,6 @@ export interface RuleLog {
 
 interface FilterState {
   draft: UpstreamDraft;
-  responseModifiers: HeaderModifier[];
   cors: Cors | null;
   mirrors: { mirror: Extract<Filter, { type: "RequestMirror" }>["mirror"]; draft: UpstreamDraft }[];
 }
@@ -46,7 +45,7 @@ interface FilterState {
 export async function executeRule(rc: RuleContext): Promise<Response> {
   const { rule, normalized, request } = rc;
   const cors = findCors(rule.filters);
-  const state: FilterState = { draft: initialDraft(request, normalized), responseModifiers: [], cors, mirrors: [] };
+  const state: FilterState = { draft: initialDraft(request, normalized), cors, mirrors: [] };
   const ruleResponseModifiers = responseModifiersOf(rule.filters);
 
   // GEP-1767: a preflight is answered by the gateway and MUST NOT be passed upstream.
@@ -79,12 +78,17 @@ export async function executeRule(rc: RuleContext): Promise<Response> {
     return localResponse(400, rc.log.reason);
   }
   dispatchMirrors(state, body, rc);
+  return forward(rc, state, choice.target, body, responseModifiers);
+}
 
+/** Step 5-6: fetch() with retries and timeouts, then the response filters. */
+async function forward(rc: RuleContext, state: FilterState, target: BackendRef, body: PreparedBody, responseModifiers: readonly HeaderModifier[]): Promise<Response> {
+  const { rule, request } = rc;
   const deadline = new RequestDeadline(rule.timeouts.requestMs);
   try {
     const outcome = await forwardWithRetries(
       (signal) =>
-        fetch(upstreamRequest(state.draft, choice.target, bodyInit(body), body.kind === "streamed" ? AbortSignal.any([signal, body.overLimit.abort.signal]) : signal)),
+        fetch(upstreamRequest(state.draft, target, bodyInit(body), body.kind === "streamed" ? AbortSignal.any([signal, body.overLimit.abort.signal]) : signal)),
       {
         retry: rule.retry,
         method: state.draft.method,
