@@ -183,6 +183,27 @@ describe("snapshot swap under load", () => {
   });
 });
 
+describe("one snapshot per request", () => {
+  it("keeps retrying on the snapshot captured at request start while a new one is swapped in", async () => {
+    const gw = uniqueGateway("captured");
+    const withRetry = (originName: string) =>
+      snapshot(gw, [route("r", [rule({ retry: { codes: [500], attempts: 3, backoffMs: 150, retryConnectionErrors: true, retryNonIdempotent: false }, backends: [backend(origin(originName))] })])]);
+    await publish(withRetry("v1"), gw, { counter: 1 });
+    expect(await servedBy(gw)).toBe("v1");
+    const id = uid();
+    const inFlight = call(`http://app.example/retry/x?uuid=${id}&succeedAfter=2&responseCode=500`, undefined, { gateway: gw, vars: ALWAYS_REFRESH });
+    // While the first attempt's backoff runs, v2 is published and another request swaps it in.
+    await publish(withRetry("v2"), gw, { counter: 2 });
+    await servedBy(gw);
+    expect(await servedBy(gw)).toBe("v2");
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Echo).pod).toMatch(/^infra-backend-v1-/);
+    expect(await seenBy("v1", id)).toHaveLength(3);
+    expect(await seenBy("v2", id)).toHaveLength(0);
+  });
+});
+
 describe("/__edgeway/status", () => {
   it("needs the bearer token", async () => {
     const gw = uniqueGateway("status");
