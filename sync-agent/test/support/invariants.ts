@@ -27,6 +27,8 @@ interface Owned {
   gateways: Set<string>;
   /** "Kind namespace/name" of routes with a parentRef to one of those Gateways. */
   routes: Set<string>;
+  /** "Kind name" / "Kind namespace/name" of classes and Gateways given twice, one copy ours and one not. */
+  ambiguous: Set<string>;
 }
 
 export async function checkInvariants(
@@ -71,8 +73,10 @@ function checkStatuses(
     const kind = o.kind;
     const name = meta.name;
     if (typeof kind !== "string" || !isName(name)) continue;
-    const namespace = isName(meta.namespace) ? meta.namespace : undefined;
-    const key = statusKey(kind, kind === "GatewayClass" ? undefined : namespace, name);
+    const namespace = kind === "GatewayClass" ? undefined : namespaceOf(meta);
+    if (namespace === null) continue;
+    const key = statusKey(kind, namespace, name);
+    if (owned.ambiguous.has(key)) continue;
     const entry = byKey.get(key);
     const isOwned =
       (kind === "GatewayClass" && owned.classes.has(name)) ||
@@ -133,26 +137,44 @@ function checkEntryConditions(key: string, entry: ObjectStatus, controllerName: 
 
 /** Which objects are ours, from the raw objects (DESIGN.md §2 "Which objects are ours"). */
 export function ownedObjects(objects: readonly unknown[], controllerName = DEFAULT_CONTROLLER): Owned {
-  const owned: Owned = { classes: new Set(), gateways: new Set(), routes: new Set() };
+  const owned: Owned = { classes: new Set(), gateways: new Set(), routes: new Set(), ambiguous: new Set() };
   const list = objects.map(asObject);
+  // The same object twice in the input is a user error the translator resolves by keeping one copy (with a
+  // warning); when the copies disagree about being ours, either outcome is acceptable, so such an identity is only
+  // "ours" when every copy is.
+  const notOurs = new Set<string>();
   for (const o of list) {
     if (o.kind !== "GatewayClass" || !isGatewayApi(o)) continue;
     const name = asObject(o.metadata).name;
-    if (isName(name) && asObject(o.spec).controllerName === controllerName) owned.classes.add(name);
+    if (!isName(name)) continue;
+    if (asObject(o.spec).controllerName === controllerName) owned.classes.add(name);
+    else notOurs.add(`GatewayClass ${name}`);
+  }
+  for (const name of owned.classes) {
+    if (!notOurs.has(`GatewayClass ${name}`)) continue;
+    owned.classes.delete(name);
+    owned.ambiguous.add(`GatewayClass ${name}`);
   }
   for (const o of list) {
     if (o.kind !== "Gateway" || !isGatewayApi(o)) continue;
     const meta = asObject(o.metadata);
+    const namespace = namespaceOf(meta);
+    if (!isName(meta.name) || namespace === null) continue;
+    const key = `${namespace}/${meta.name}`;
     const className = asObject(o.spec).gatewayClassName;
-    if (isName(meta.name) && typeof className === "string" && owned.classes.has(className)) {
-      owned.gateways.add(`${isName(meta.namespace) ? meta.namespace : "default"}/${meta.name}`);
-    }
+    if (typeof className === "string" && owned.classes.has(className)) owned.gateways.add(key);
+    else notOurs.add(`Gateway ${key}`);
+  }
+  for (const key of owned.gateways) {
+    if (!notOurs.has(`Gateway ${key}`)) continue;
+    owned.gateways.delete(key);
+    owned.ambiguous.add(`Gateway ${key}`);
   }
   for (const o of list) {
     if (typeof o.kind !== "string" || !ROUTE_KINDS.has(o.kind) || !isGatewayApi(o)) continue;
     const meta = asObject(o.metadata);
-    if (!isName(meta.name)) continue;
-    const namespace = isName(meta.namespace) ? meta.namespace : "default";
+    const namespace = namespaceOf(meta);
+    if (!isName(meta.name) || namespace === null) continue;
     const refs = asObject(o.spec).parentRefs;
     const ours = (Array.isArray(refs) ? refs : []).some((ref) => {
       const r = asObject(ref);
@@ -168,6 +190,15 @@ export function ownedObjects(objects: readonly unknown[], controllerName = DEFAU
 /** Objects without a usable name are not Kubernetes objects at all: the source reports them, nobody owns them. */
 function isName(value: unknown): value is string {
   return typeof value === "string" && value.length > 0;
+}
+
+/**
+ * Namespaced objects without a namespace live in "default", as kubectl would put them; a namespace that is present
+ * but not a non-empty string makes the object invalid (null): the source skips it with a warning.
+ */
+function namespaceOf(meta: Record<string, unknown>): string | null {
+  if (meta.namespace === undefined) return "default";
+  return isName(meta.namespace) ? meta.namespace : null;
 }
 
 function isGatewayApi(o: Record<string, unknown>): boolean {
