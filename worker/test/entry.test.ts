@@ -60,4 +60,15 @@ describe("several Gateways in one worker", () => {
     expect(api.pod).toMatch(/^infra-backend-v2-/);
     expect(other.pod).toMatch(/^infra-backend-v1-/);
   });
+
+  it("serves the loaded Gateway while another listed one has no snapshot yet", async () => {
+    const ready = uniqueGateway("ready");
+    const missing = uniqueGateway("missing");
+    await publish(snapshot(ready, [route("ready", [rule({ backends: [backend(origin("v1"))] })])], [listener(null)]), ready);
+    const both = `${missing},${ready}`;
+    for (let i = 0; i < 3; i++) {
+      const res = await call("http://any.example/", undefined, { gateway: both, vars: { EDGEWAY_REFRESH_INTERVAL_MS: "0" }, settle: true });
+      expect(res.status).toBe(200);
+    }
+  });
 });

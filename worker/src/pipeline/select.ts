@@ -15,9 +15,10 @@ export async function selectSnapshot(
   ctx: BackgroundTasks,
   request: NormalizedRequest,
 ): Promise<LoadedSnapshot | null> {
-  const candidates = (
-    await Promise.all(config.gateways.map((gateway) => registry.for(gateway).ensure(kv, config, ctx)))
-  ).filter((loaded): loaded is LoadedSnapshot => loaded !== null);
+  const entries = config.gateways.map((gateway) => registry.for(gateway));
+  let candidates = entries.map((entry) => entry.current(kv, config, ctx)).filter(isLoaded);
+  // Only a fully cold isolate waits (bounded) for loads; otherwise the missing ones load in the background.
+  if (candidates.length === 0) candidates = (await Promise.all(entries.map((entry) => entry.ensure(kv, config, ctx)))).filter(isLoaded);
   if (candidates.length <= 1) return candidates[0] ?? null;
   const index = chooseGateway(
     candidates.map((c) => c.snapshot.listeners),
@@ -27,4 +28,8 @@ export async function selectSnapshot(
   );
   // No Gateway has a matching listener: any of them answers the 404 the same way.
   return candidates[Math.max(0, index)] ?? null;
+}
+
+function isLoaded(loaded: LoadedSnapshot | null): loaded is LoadedSnapshot {
+  return loaded !== null;
 }

@@ -54,9 +54,12 @@ export class GatewaySnapshots {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The snapshot to serve now (possibly stale); schedules a background revalidation when due. */
+  /**
+   * The snapshot to serve now (possibly stale, possibly none); schedules a background load when due, so a cold
+   * Gateway next to a warm one never makes a request wait.
+   */
   current(kv: KVNamespace, config: WorkerConfig, ctx: BackgroundTasks): LoadedSnapshot | null {
-    if (this.served && this.isDue(config)) ctx.waitUntil(this.refresh(kv, config));
+    if (this.isDue(config) && !this.inflight) ctx.waitUntil(this.refresh(kv, config));
     return this.served;
   }
 
