@@ -110,8 +110,10 @@ export class LeaderElector {
       });
       this.renewed(replaced);
     } catch (error) {
-      // A 409 means someone else wrote first; anything else is a transient API error. Either way we are not renewed.
-      this.log.debug("lease acquire/renew failed", { error: errorText(error) });
+      // A 409 means someone else wrote first (normal contention); anything else deserves a look (RBAC, a rejected
+      // body, an unreachable apiserver). Either way we are not renewed.
+      const conflict = (error as { code?: number }).code === 409;
+      (conflict ? this.log.debug : this.log.warn)("lease acquire/renew failed", { error: errorText(error) });
       this.isLeader();
     }
   }
@@ -143,7 +145,8 @@ export class LeaderElector {
       this.log.info("started leading", { epoch: this.epoch });
       this.options.onStartedLeading?.(this.epoch);
     } else {
-      this.log.warn("stopped leading", { epoch: this.epoch });
+      // Losing the Lease while running is worth a warning; giving it up on shutdown is not.
+      (this.stopped ? this.log.info : this.log.warn)("stopped leading", { epoch: this.epoch });
       this.options.onStoppedLeading?.();
     }
   }
