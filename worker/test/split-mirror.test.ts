@@ -76,6 +76,15 @@ describe("RequestMirror", () => {
     expect(await seenBy("v1", marker)).toHaveLength(10);
   });
 
+  it("starts at most maxMirrorsPerRequest mirrors per request", async () => {
+    const gw = uniqueGateway("mirror-cap");
+    const filters = Array.from({ length: 6 }, () => mirrorTo("mirror"));
+    await publish(snapshot(gw, [route("r", [rule({ filters, backends: [backend(origin("v1"))] })])]), gw);
+    const marker = uid();
+    await call(`http://app.example/cap?m=${marker}`, undefined, { gateway: gw, vars: { EDGEWAY_MAX_MIRRORS_PER_REQUEST: "4" }, settle: true });
+    expect(await seenBy("mirror", marker)).toHaveLength(4);
+  });
+
   it("samples each mirror independently by its fraction", async () => {
     const gw = uniqueGateway("mirror-fraction");
     await publish(snapshot(gw, [route("r", [rule({ filters: [mirrorTo("mirror", 1, 4), mirrorTo("mirror2", 0, 100)], backends: [backend(origin("v1"))] })])]), gw);
