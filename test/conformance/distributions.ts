@@ -4,6 +4,7 @@
  */
 import { randomInt, randomUUID } from "node:crypto";
 import type { EchoResponse } from "../support/echo-server.ts";
+import { connectWebSocket } from "../support/websocket.ts";
 import { sleep } from "../support/wrangler-dev.ts";
 import { compareResponse, prepareRequest, type TrafficContext } from "./traffic.ts";
 import type { ConformanceCase, ConformanceTest } from "./suite.ts";
@@ -97,4 +98,30 @@ export async function checkPerBackendFilter(ctx: TrafficContext, test: Conforman
     if (problems.length > 0) break;
   }
   return problems;
+}
+
+/** HTTPRouteBackendProtocolWebSocket: a WebSocket through the gateway to the `/ws` echo, text then binary. */
+export async function checkWebSocket(ctx: TrafficContext & { baseUrl: string }, test: ConformanceTest): Promise<string[]> {
+  const spec = test.websocket!;
+  const url = new URL(spec.url.replace("<gateway-address>", "gateway.invalid"));
+  let ws;
+  try {
+    ws = await connectWebSocket(ctx.baseUrl, url.pathname, ctx.defaultHost, { Origin: spec.originHeader.replace("<test name>", test.name) });
+  } catch (err) {
+    return [`WebSocket: ${(err as Error).message}`];
+  }
+  try {
+    for (const step of spec.exchange) {
+      const data = step.send === "text" ? Buffer.from(step.data ?? "") : Buffer.from(step.dataBytes ?? []);
+      ws.send(step.send, data);
+      if (!step.expectEcho) continue;
+      const echo = await ws.next(5000);
+      if (!echo.data.equals(data)) return [`WebSocket ${step.send} echo ${JSON.stringify(echo.data.toString())}, want ${JSON.stringify(data.toString())}`];
+    }
+    return [];
+  } catch (err) {
+    return [`WebSocket: ${(err as Error).message}`];
+  } finally {
+    ws.close();
+  }
 }

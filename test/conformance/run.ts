@@ -19,7 +19,7 @@ import { send } from "../support/http-client.ts";
 import { compileManifests, type CompileOutput } from "../support/manifests.ts";
 import { sleep, startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
 import { checkExpectation, findStatus } from "./conditions.ts";
-import { checkMirrorPercentage, checkPerBackendFilter, checkWeights } from "./distributions.ts";
+import { checkMirrorPercentage, checkPerBackendFilter, checkWebSocket, checkWeights } from "./distributions.ts";
 import { EchoOrigins, makeTlsSecretData, testObjects } from "./environment.ts";
 import { applyMutation, applyPrecondition } from "./mutations.ts";
 import { caseSkipReason, loadSuite, testSkipReason, type ConformanceTest } from "./suite.ts";
@@ -143,9 +143,17 @@ class Runner {
       if (caseProblems.length === 0 && index === 0 && test.trafficCheck) caseProblems.push(...(await checkPerBackendFilter(ctx, test, c)));
       problems.push(...caseProblems.map((p) => `${c.id} (${c.name}): ${p}`));
     }
+    if (test.websocket && test.gateway) {
+      const served = await this.serve(compiled, test.gateway, "http");
+      if (served) problems.push(`websocket: ${served}`);
+      else {
+        const ctx = this.context(compiled.statuses, test.gateway, "http");
+        problems.push(...(await checkWebSocket({ ...ctx, baseUrl: this.workers.get("http")!.url }, test)));
+      }
+    }
     const skipped = test.cases.length - ran;
     const detail = [
-      `${ran} case${ran === 1 ? "" : "s"}`,
+      `${ran} case${ran === 1 ? "" : "s"}${test.websocket ? " + WebSocket exchange" : ""}`,
       skipped > 0 ? `${skipped} skipped: ${[...skipReasons].join("; ")}` : "",
       deviations.length > 0 ? `deviation in ${deviations.length} case${deviations.length === 1 ? "" : "s"}: ${[...new Set(deviations)].join("; ")}` : "",
     ].filter(Boolean).join(", ");

@@ -88,7 +88,11 @@ export interface ConformanceTest {
   expectedConditions: ExpectedCheck[];
   cases: ConformanceCase[];
   tls?: unknown;
-  websocket?: unknown;
+  websocket?: {
+    url: string;
+    originHeader: string;
+    exchange: Array<{ send: "text" | "binary"; data?: string; dataBytes?: number[]; expectEcho: boolean }>;
+  };
   weights?: { expected: Record<string, number>; totalRequests: number; concurrency: number; tolerance: number; maxRetries: number };
   distribution?: { totalRequests: number; concurrency: number; toleranceStdDevs: number; maxChecks: number };
   trafficCheck?: { kind: string; requests: number };
@@ -124,7 +128,6 @@ export function testSkipReason(test: ConformanceTest): string | undefined {
     const reason = UNSUPPORTED_FEATURES[feature];
     if (reason) return `feature ${feature}: ${reason}`;
   }
-  if (test.websocket) return "WebSocket echo: the local echo origin has no /ws handler (worker ws forwarding is tested in workerd)";
   if (test.features.includes("SupportHTTPRouteBackendProtocolH2C")) {
     return "h2c: the client speaks HTTP/2 prior knowledge and the backend port is h2c-only; wrangler dev serves HTTP/1.1";
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import http from "node:http";
+import { connectWebSocket } from "../support/websocket.ts";
 import { canonicalHeaderName, parseDurationMs, startEchoServer, type EchoServer } from "../support/echo-server.ts";
 
 describe("echo server (gateway-api-semantics.md §0)", () => {
@@ -67,6 +68,21 @@ describe("echo server (gateway-api-semantics.md §0)", () => {
     expect(echo.requests.filter((r) => r.path === "/count")).toHaveLength(2);
     echo.reset();
     expect(echo.requests).toHaveLength(0);
+  });
+
+  it("echoes WebSocket text and binary messages on /ws", async () => {
+    const ws = await connectWebSocket(echo.url, "/ws", "a.example");
+    ws.send("text", Buffer.from("Websocket Support!"));
+    const text = await ws.next();
+    expect(text.opcode).toBe(1);
+    expect(text.data.toString()).toBe("Websocket Support!");
+    const big = Buffer.alloc(70_000, 7);
+    ws.send("binary", big);
+    const binary = await ws.next();
+    expect(binary.opcode).toBe(2);
+    expect(binary.data.equals(big)).toBe(true);
+    ws.close();
+    await expect(connectWebSocket(echo.url, "/not-ws", "a.example")).rejects.toThrow(/404/);
   });
 
   it("parses durations and canonicalizes header names like Go", () => {

@@ -2,12 +2,13 @@
  * A local echo origin that behaves like the upstream conformance suite's echo backend
  * (gateway-api-semantics.md §0), so end-to-end tests can read what the origin saw.
  *
- * Dependency-free Node code: the worker's vitest globalSetup, the e2e suites, the conformance runner, the benchmark
+ * `/ws` echoes WebSocket messages. Dependency-free Node code: the worker's vitest globalSetup, the e2e suites, the conformance runner, the benchmark
  * and `npm start` all start origins with `startEchoServer()`.
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { acceptEchoWebSocket } from "./websocket.ts";
 
 /** The JSON body the echo origin answers with (§0). */
 export interface EchoResponse {
@@ -191,6 +192,12 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
     });
   });
   server.keepAliveTimeout = 30_000;
+  // `/ws` echoes WebSocket messages (the upstream echo's handler for appProtocol kubernetes.io/ws ports).
+  server.on("upgrade", (req: http.IncomingMessage, socket) => {
+    requests.push({ method: req.method ?? "GET", path: req.url ?? "/", host: req.headers.host ?? "", headers: collectHeaders(req), receivedAt: Date.now() });
+    if (new URL(req.url ?? "/", "http://echo.invalid").pathname === "/ws") acceptEchoWebSocket(req, socket);
+    else socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
