@@ -61,6 +61,22 @@ describe("AS VM vs TS VM", () => {
     }
   });
 
+  it("match no byte that is not part of valid UTF-8, as docs/regex.md says", () => {
+    const cases: Array<[string, number[], boolean]> = [
+      [".", [0xff], false], [".", [0x80], false], [".", [0xc0, 0x80], false], ["[^a]", [0xfe], false],
+      ["\\xFF", [0xff], false], ["\\xFF", [0xc3, 0xbf], true], [".", [0xc3, 0xbf], true],
+      // RE2's shortened automaton for all non-ASCII characters lets overlong/surrogate 3-byte forms through.
+      [".", [0xe0, 0x80, 0x80], true], [".", [0xed, 0xa0, 0x80], true], ["[é-ü]", [0xed, 0xa0, 0x80], false],
+    ];
+    for (const [pattern, bytes, expected] of cases) {
+      const program = mustCompile(pattern);
+      const input = Uint8Array.from(bytes);
+      expect(regexFullMatchJs(program, input), `TS ${pattern} on [${bytes}]`).toBe(expected);
+      expect(wasm.fullMatch(program, input), `AS ${pattern} on [${bytes}]`).toBe(expected);
+      expect(wasm.fullMatch(program, input, "dfa"), `AS DFA ${pattern} on [${bytes}]`).toBe(expected);
+    }
+  });
+
   it("agree on random patterns (ASCII and Unicode, all flags) and random byte inputs, in both AS engines", () => {
     let compared = 0;
     let matched = 0;
