@@ -4,10 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoResponse } from "../support/echo-server.ts";
+import { connectWebSocket } from "../support/websocket.ts";
 import { GATEWAY_CLASS_YAML, startGatewayHarness, type GatewayHarness } from "../support/gateway-harness.ts";
 
 const NS = "e2e";
-const ORIGINS = ["v1", "v2", "v3"].map((v) => ({ service: `backend-${v}`, namespace: NS }));
+const ORIGINS = [
+  ...["v1", "v2", "v3"].map((v) => ({ service: `backend-${v}`, namespace: NS })),
+  { service: "backend-ws", namespace: NS, appProtocol: "kubernetes.io/ws" },
+];
 
 const MANIFESTS = `${GATEWAY_CLASS_YAML}
 ---
@@ -115,6 +119,15 @@ spec:
             exposeHeaders: [x-header-3]
             allowCredentials: true
       backendRefs: [{ name: backend-v2, port: 8080 }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: websocket, namespace: ${NS} }
+spec:
+  parentRefs: [{ name: gw, sectionName: http }]
+  hostnames: [ws.example]
+  rules:
+    - backendRefs: [{ name: backend-ws, port: 8080 }]
 `;
 
 let gw: GatewayHarness;
@@ -250,5 +263,20 @@ describe("CORS (GEP-1767)", () => {
     expect((res.json as EchoResponse).path).toBe("/data");
     expect(res.headers["access-control-allow-origin"]).toBe("https://www.foo.com");
     expect(res.headers["access-control-expose-headers"]).toBe("x-header-3");
+  });
+});
+
+describe("WebSocket (appProtocol kubernetes.io/ws)", () => {
+  it("upgrades through the gateway and echoes text and binary messages", async () => {
+    const ws = await connectWebSocket(gw.url, "/ws", "ws.example");
+    try {
+      ws.send("text", Buffer.from("Websocket Support!"));
+      expect((await ws.next()).data.toString()).toBe("Websocket Support!");
+      ws.send("binary", Buffer.from([1, 2, 3, 4, 5, 6, 7]));
+      expect([...(await ws.next()).data]).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      ws.close();
+    }
+    expect(gw.origin("backend-ws").requests.some((r) => r.path === "/ws")).toBe(true);
   });
 });

@@ -30,6 +30,8 @@ export interface OriginSpec {
   namespace: string;
   /** Service port the routes reference; default 8080. */
   port?: number;
+  /** Service port appProtocol, e.g. "kubernetes.io/ws". */
+  appProtocol?: string;
 }
 
 export interface HarnessOptions {
@@ -76,7 +78,9 @@ export function originService(spec: OriginSpec, url: string): KubeObject {
     apiVersion: "v1",
     kind: "Service",
     metadata: { name: spec.service, namespace: spec.namespace, annotations: { [ORIGIN_ANNOTATION]: url } },
-    spec: { ports: [{ name: "http", port: spec.port ?? 8080, protocol: "TCP" }] },
+    spec: {
+      ports: [{ name: "http", port: spec.port ?? 8080, protocol: "TCP", ...(spec.appProtocol ? { appProtocol: spec.appProtocol } : {}) }],
+    },
   };
 }
 
