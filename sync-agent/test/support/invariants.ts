@@ -27,7 +27,7 @@ interface Owned {
   gateways: Set<string>;
   /** "Kind namespace/name" of routes with a parentRef to one of those Gateways. */
   routes: Set<string>;
-  /** "Kind name" / "Kind namespace/name" of classes and Gateways given twice, one copy ours and one not. */
+  /** "Kind name" / "Kind namespace/name" of objects whose copies disagree about being ours, and what hangs off them. */
   ambiguous: Set<string>;
 }
 
@@ -67,6 +67,11 @@ function checkStatuses(
   const problems: string[] = [];
   const byKey = new Map<string, ObjectStatus>();
   for (const s of statuses) byKey.set(statusKey(s.kind, s.namespace, s.name), s);
+  const copies = new Map<string, number>();
+  for (const object of objects) {
+    const key = identity(asObject(object));
+    if (key !== null) copies.set(key, (copies.get(key) ?? 0) + 1);
+  }
   for (const object of objects) {
     const o = asObject(object);
     const meta = asObject(o.metadata);
@@ -91,7 +96,8 @@ function checkStatuses(
       continue;
     }
     const generation = meta.generation;
-    if (Number.isSafeInteger(generation) && (generation as number) >= 0 && entry.generation !== generation) {
+    // With several copies of one object, the kept copy's generation is the one reported.
+    if (copies.get(key) === 1 && Number.isSafeInteger(generation) && (generation as number) >= 0 && entry.generation !== generation) {
       problems.push(`${key} status.generation ${entry.generation} != metadata.generation ${String(generation)}`);
     }
     problems.push(...checkEntryConditions(key, entry, controllerName));
@@ -140,51 +146,54 @@ export function ownedObjects(objects: readonly unknown[], controllerName = DEFAU
   const owned: Owned = { classes: new Set(), gateways: new Set(), routes: new Set(), ambiguous: new Set() };
   const list = objects.map(asObject);
   // The same object twice in the input is a user error the translator resolves by keeping one copy (with a
-  // warning); when the copies disagree about being ours, either outcome is acceptable, so such an identity is only
-  // "ours" when every copy is.
-  const notOurs = new Set<string>();
+  // warning). When the copies disagree about being ours, either outcome is acceptable: such an identity, and
+  // whatever hangs off it, is "ambiguous" and left unchecked.
+  const classes = new Map<string, Ownership>();
   for (const o of list) {
     if (o.kind !== "GatewayClass" || !isGatewayApi(o)) continue;
     const name = asObject(o.metadata).name;
-    if (!isName(name)) continue;
-    if (asObject(o.spec).controllerName === controllerName) owned.classes.add(name);
-    else notOurs.add(`GatewayClass ${name}`);
+    if (isName(name)) merge(classes, name, asObject(o.spec).controllerName === controllerName ? "ours" : "not");
   }
-  for (const name of owned.classes) {
-    if (!notOurs.has(`GatewayClass ${name}`)) continue;
-    owned.classes.delete(name);
-    owned.ambiguous.add(`GatewayClass ${name}`);
-  }
+  const gateways = new Map<string, Ownership>();
   for (const o of list) {
     if (o.kind !== "Gateway" || !isGatewayApi(o)) continue;
     const meta = asObject(o.metadata);
     const namespace = namespaceOf(meta);
     if (!isName(meta.name) || namespace === null) continue;
-    const key = `${namespace}/${meta.name}`;
     const className = asObject(o.spec).gatewayClassName;
-    if (typeof className === "string" && owned.classes.has(className)) owned.gateways.add(key);
-    else notOurs.add(`Gateway ${key}`);
+    merge(gateways, `${namespace}/${meta.name}`, (typeof className === "string" && classes.get(className)) || "not");
   }
-  for (const key of owned.gateways) {
-    if (!notOurs.has(`Gateway ${key}`)) continue;
-    owned.gateways.delete(key);
-    owned.ambiguous.add(`Gateway ${key}`);
-  }
+  const routes = new Map<string, Ownership>();
   for (const o of list) {
     if (typeof o.kind !== "string" || !ROUTE_KINDS.has(o.kind) || !isGatewayApi(o)) continue;
     const meta = asObject(o.metadata);
     const namespace = namespaceOf(meta);
     if (!isName(meta.name) || namespace === null) continue;
     const refs = asObject(o.spec).parentRefs;
-    const ours = (Array.isArray(refs) ? refs : []).some((ref) => {
+    const parents = (Array.isArray(refs) ? refs : []).map((ref): Ownership => {
       const r = asObject(ref);
-      if ((r.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (r.kind ?? "Gateway") !== "Gateway") return false;
+      if ((r.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (r.kind ?? "Gateway") !== "Gateway") return "not";
       const ns = r.namespace ?? namespace;
-      return typeof r.name === "string" && typeof ns === "string" && owned.gateways.has(`${ns}/${r.name}`);
+      return (typeof r.name === "string" && typeof ns === "string" && gateways.get(`${ns}/${r.name}`)) || "not";
     });
-    if (ours) owned.routes.add(`${o.kind} ${namespace}/${meta.name}`);
+    merge(routes, `${o.kind} ${namespace}/${meta.name}`, parents.includes("ours") ? "ours" : parents.includes("ambiguous") ? "ambiguous" : "not");
   }
+  for (const [name, state] of classes) collect(owned.classes, `GatewayClass ${name}`, name, state);
+  for (const [key, state] of gateways) collect(owned.gateways, `Gateway ${key}`, key, state);
+  for (const [key, state] of routes) collect(owned.routes, key, key, state);
   return owned;
+
+  function collect(into: Set<string>, statusKeyText: string, key: string, state: Ownership) {
+    if (state === "ours") into.add(key);
+    else if (state === "ambiguous") owned.ambiguous.add(statusKeyText);
+  }
+}
+
+type Ownership = "ours" | "not" | "ambiguous";
+
+function merge(map: Map<string, Ownership>, key: string, state: Ownership): void {
+  const before = map.get(key);
+  map.set(key, before === undefined || before === state ? state : "ambiguous");
 }
 
 /** Objects without a usable name are not Kubernetes objects at all: the source reports them, nobody owns them. */
@@ -199,6 +208,15 @@ function isName(value: unknown): value is string {
 function namespaceOf(meta: Record<string, unknown>): string | null {
   if (meta.namespace === undefined) return "default";
   return isName(meta.namespace) ? meta.namespace : null;
+}
+
+/** The status key of an object ("Kind name" or "Kind namespace/name"), or null for an object with no usable identity. */
+function identity(o: Record<string, unknown>): string | null {
+  const meta = asObject(o.metadata);
+  if (typeof o.kind !== "string" || !isName(meta.name)) return null;
+  if (o.kind === "GatewayClass") return statusKey(o.kind, undefined, meta.name);
+  const namespace = namespaceOf(meta);
+  return namespace === null ? null : statusKey(o.kind, namespace, meta.name);
 }
 
 function isGatewayApi(o: Record<string, unknown>): boolean {
