@@ -42,9 +42,9 @@ export function translateHeaderModifier(raw: unknown): HeaderModifier | string {
     modifier.remove.push(name.toLowerCase());
   }
   // Names are unique within the modifier, so sorting loses nothing and makes equal modifiers serialize equally.
-  modifier.add.sort(byName);
-  modifier.set.sort(byName);
-  modifier.remove.sort();
+  if (modifier.add.length > 1) modifier.add.sort(byName);
+  if (modifier.set.length > 1) modifier.set.sort(byName);
+  if (modifier.remove.length > 1) modifier.remove.sort();
   return modifier;
 }
 

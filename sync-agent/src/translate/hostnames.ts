@@ -36,11 +36,12 @@ function wildcardCovers(wildcard: string, host: string): boolean {
  * The hostnames a route serves on a listener (spec §1): null when none of the route's hostnames intersects the
  * listener's; [] meaning "every host the listener accepts"; otherwise the sorted, de-duplicated intersection, where
  * the more specific side of each intersecting pair wins (route `*.specific.com` on listener `very.specific.com`
- * serves only `very.specific.com`).
+ * serves only `very.specific.com`). `routeHostnames` must already be lower-case, sorted and unique (the route's
+ * list is normalized once, not once per listener); with a hostname-less listener it is returned as is.
  */
 export function intersectHostnames(listenerHostname: string | null, routeHostnames: readonly string[]): string[] | null {
   if (routeHostnames.length === 0) return [];
-  if (listenerHostname === null) return sortedUnique(routeHostnames);
+  if (listenerHostname === null) return routeHostnames as string[];
   const out: string[] = [];
   for (const route of routeHostnames) {
     const common = intersectPair(listenerHostname, route);
@@ -63,7 +64,7 @@ function intersectPair(listener: string, route: string): string | undefined {
   return undefined;
 }
 
-function sortedUnique(values: readonly string[]): string[] {
+export function sortedUnique(values: readonly string[]): string[] {
   if (values.length < 2) return [...values];
   return [...new Set(values)].sort();
 }

@@ -11,7 +11,7 @@ import type { Condition } from "./api.ts";
 import type { Defaults } from "./defaults.ts";
 import { MISSING_CREATION_TIMESTAMP } from "./defaults.ts";
 import { gatewayIsAccepted, type GatewayModel } from "./gateway.ts";
-import { hostnameProblem, intersectHostnames } from "./hostnames.ts";
+import { hostnameProblem, intersectHostnames, sortedUnique } from "./hostnames.ts";
 import { listenerIsProgrammed } from "./listeners.ts";
 import { allowedListeners, ourParentRefs } from "./parent-refs.ts";
 import { translateRule } from "./rules.ts";
@@ -132,7 +132,7 @@ function routeHostnames(spec: Record<string, unknown>): { ok: true; hostnames: s
     if (problem) return { ok: false, message: `spec.hostnames: ${problem}` };
     hostnames.push(hostname.toLowerCase());
   }
-  return { ok: true, hostnames };
+  return { ok: true, hostnames: sortedUnique(hostnames) };
 }
 
 function firstReason(problems: RouteProblem[]): string {

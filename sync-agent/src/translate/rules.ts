@@ -113,5 +113,5 @@ function translateRetry(raw: unknown): Retry | null | string {
     if (parsed === undefined) return `retry.backoff "${String(spec.backoff)}" is not a GEP-2257 duration`;
     backoffMs = parsed;
   }
-  return { attempts, backoffMs, codes: codes.sort((a, b) => a - b), retryConnectionErrors: true, retryNonIdempotent: false };
+  return { attempts, backoffMs, codes: codes.length > 1 ? codes.sort((a, b) => a - b) : codes, retryConnectionErrors: true, retryNonIdempotent: false };
 }
