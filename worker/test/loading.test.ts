@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { canonicalJson, utf8 } from "../../schema/canonical.ts";
+import { canonicalJson, fromBase64, toBase64, utf8 } from "../../schema/canonical.ts";
 import { blobKey, pointerKey, signPointer } from "../../schema/pointer.ts";
 import { SCHEMA_VERSION, type Snapshot } from "../../schema/snapshot.ts";
 import { call, origin, seenBy, uid, type Echo } from "./support/drive.ts";
@@ -86,7 +86,14 @@ describe("verification keeps the last good snapshot", () => {
     { name: "snapshot failing validation", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: canonicalJson({ ...good(gw), listeners: [{ port: -1 }] }) })) },
     { name: "snapshot of another gateway", counts: "rejected", publish: (gw) => publish(snapshotTo("other/gateway", "v2"), gw, at({})) },
     { name: "route table missing", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: "" }, gw, at({})) },
-    { name: "route table that does not load", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: "AAAAAAAAAAAA" }, gw, at({})) },
+    { name: "route table compiled from other routes", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: snapshot(gw, [route("a", [rule({ backends: [] })]), route("b", [rule({ backends: [] })])]).routeTable }, gw, at({})) },
+    { name: "truncated route table", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: "AAAAAAAAAAAA" }, gw, at({})) },
+    { name: "route table the matcher refuses (bad magic)", counts: "rejected", publish: (gw) => {
+      const snap = good(gw);
+      const table = fromBase64(snap.routeTable);
+      table[0] = table[0]! ^ 0xff;
+      return publish({ ...snap, routeTable: toBase64(table) }, gw, at({}));
+    } },
     { name: "older version", counts: "rejected", publish: (gw) => publish(good(gw), gw, { epoch: 0, counter: 99 }) },
     { name: "same version, different content", counts: "rejected", publish: (gw) => publish(good(gw), gw, { epoch: 1, counter: 3 }) },
     { name: "pointer ahead of blob", counts: "unavailable", publish: (gw) => publish(good(gw), gw, at({ skipBlob: true })) },

@@ -3,10 +3,11 @@
  * Every failure is data (`rejected` or `unavailable`), never a throw; the store keeps its last good snapshot either
  * way (DESIGN.md "KV layout": verify before activating, never go backwards).
  */
-import { sha256Hex } from "../../../schema/canonical.ts";
+import { fromBase64, sha256Hex } from "../../../schema/canonical.ts";
 import { blobKey, compareVersions, pointerKey, verifyPointer, type Pointer } from "../../../schema/pointer.ts";
 import { validateSnapshot, type Snapshot } from "../../../schema/snapshot.ts";
 import type { Matcher } from "../../../wasm-matcher/src/api.ts";
+import { H, HEADER_WORDS } from "../../../wasm-matcher/src/table-format.ts";
 import { readBytes, readText, type KvReadOptions } from "./kv.ts";
 
 /** A verified snapshot ready to serve: everything a request needs, captured once at request start. */
@@ -101,6 +102,8 @@ async function loadBlob(input: LoadInput, pointer: Pointer): Promise<LoadOutcome
   const named = `${snapshot.gateway.namespace}/${snapshot.gateway.name}`;
   if (named !== input.gateway) return { kind: "rejected", reason: `snapshot is for gateway ${named}, expected ${input.gateway}`, pointer };
   if (snapshot.routeTable === "") return { kind: "rejected", reason: "snapshot has no route table", pointer };
+  const mismatch = routeTableMismatch(snapshot);
+  if (mismatch) return { kind: "rejected", reason: mismatch, pointer };
 
   let matcher: Matcher;
   try {
@@ -109,6 +112,29 @@ async function loadBlob(input: LoadInput, pointer: Pointer): Promise<LoadOutcome
     return { kind: "rejected", reason: `route table does not load: ${message(error)}`, pointer };
   }
   return { kind: "loaded", loaded: { gateway: input.gateway, pointer, snapshot, matcher, loadedAt: input.now() } };
+}
+
+/**
+ * The table must describe this snapshot's listeners and routes (schema: "the worker refuses a snapshot whose table
+ * does not match the routes"): a table compiled from other routes would hand out indexes that point elsewhere.
+ * Format and version are the matcher's to check when it loads the table.
+ */
+function routeTableMismatch(snapshot: Snapshot): string | null {
+  let header: Uint8Array;
+  try {
+    // Every 3 bytes are 4 base64 characters: decode just enough for the header words.
+    header = fromBase64(snapshot.routeTable.slice(0, Math.ceil((HEADER_WORDS * 4) / 3) * 4));
+  } catch {
+    return "route table is not base64";
+  }
+  if (header.byteLength < HEADER_WORDS * 4) return "route table is truncated";
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const listeners = view.getUint32(H.ListenerCount * 4, true);
+  const routes = view.getUint32(H.RouteCount * 4, true);
+  if (listeners !== snapshot.listeners.length || routes !== snapshot.routes.length) {
+    return `route table describes ${listeners} listeners and ${routes} routes, the snapshot has ${snapshot.listeners.length} and ${snapshot.routes.length}`;
+  }
+  return null;
 }
 
 function message(error: unknown): string {
