@@ -104,10 +104,10 @@ export type SuiteLoad = { ok: true; tests: ConformanceTest[]; baseYaml: string }
 export function loadSuite(dir: string): SuiteLoad {
   const casesPath = join(dir, "cases.json");
   const basePath = join(dir, "base-manifests.yaml");
-  if (!existsSync(casesPath) || !existsSync(basePath)) {
-    return { ok: false, reason: `no ${existsSync(casesPath) ? basePath : casesPath}`, count: 0 };
-  }
+  if (!existsSync(casesPath)) return { ok: false, reason: `no ${casesPath}`, count: 0 };
   const tests = JSON.parse(readFileSync(casesPath, "utf8")) as ConformanceTest[];
+  // Without the base manifests no test can run: every one of them is skipped.
+  if (!existsSync(basePath)) return { ok: false, reason: `no ${basePath}`, count: tests.length };
   return { ok: true, tests, baseYaml: readFileSync(basePath, "utf8") };
 }
 

@@ -4,7 +4,7 @@ import type { KubeObject } from "../../sync-agent/src/translate/api.ts";
 import type { SendResult } from "../support/http-client.ts";
 import { checkExpectation } from "../conformance/conditions.ts";
 import { applyMutation, applyPrecondition } from "../conformance/mutations.ts";
-import { caseSkipReason, testSkipReason, type ConformanceCase, type ConformanceTest } from "../conformance/suite.ts";
+import { caseSkipReason, loadSuite, testSkipReason, type ConformanceCase, type ConformanceTest } from "../conformance/suite.ts";
 import { compareResponse, prepareRequest } from "../conformance/traffic.ts";
 
 function makeCase(overrides: Partial<ConformanceCase["request"]> = {}, expected: Partial<ConformanceCase["expected"]> = {}): ConformanceCase {
@@ -141,6 +141,12 @@ describe("mutations and preconditions", () => {
 });
 
 describe("applicability and status checks", () => {
+  it("reports missing conformance data instead of failing", () => {
+    const load = loadSuite("does-not-exist");
+    expect(load.ok).toBe(false);
+    expect(!load.ok && load.reason).toMatch(/cases\.json/);
+  });
+
   it("skips unclaimed features, TLS cases and Host ports the worker cannot see", () => {
     expect(testSkipReason({ features: ["SupportTLSRoute"] } as ConformanceTest)).toMatch(/TLSRoute/);
     expect(testSkipReason({ features: ["SupportHTTPRoute"], cases: [] } as unknown as ConformanceTest)).toBeUndefined();
