@@ -53,21 +53,28 @@ function findParam(slot: i32, at: usize): void {
   }
 }
 
+/**
+ * The byte at raw[i] after percent-decoding, with the number of input bytes it used (3 for a valid `%XX`, else 1)
+ * in bits 8 and up. A `%` not followed by two hex digits stands for itself.
+ */
+@inline function decodedByteAt(raw: usize, rawLen: i32, i: i32): u32 {
+  const b = load<u8>(raw + i) as u32;
+  if (b == 0x25) {
+    const hi = i + 1 < rawLen ? hexValue(load<u8>(raw + i + 1)) : -1;
+    const lo = i + 2 < rawLen ? hexValue(load<u8>(raw + i + 2)) : -1;
+    if (hi >= 0 && lo >= 0) return (((hi << 4) | lo) as u32) | (3 << 8);
+  }
+  return b | (1 << 8);
+}
+
 /** Whether the percent-decoding of `raw` equals the `expected` bytes, decoding on the fly. */
 export function decodedEquals(raw: usize, rawLen: i32, expected: usize, expectedLen: i32): bool {
   let i = 0;
   let j = 0;
   while (i < rawLen) {
-    let b = load<u8>(raw + i) as u32;
-    i++;
-    if (b == 0x25) {
-      const hi = i < rawLen ? hexValue(load<u8>(raw + i)) : -1;
-      const lo = i + 1 < rawLen ? hexValue(load<u8>(raw + i + 1)) : -1;
-      if (hi >= 0 && lo >= 0) {
-        b = ((hi << 4) | lo) as u32;
-        i += 2;
-      }
-    }
+    const step = decodedByteAt(raw, rawLen, i);
+    const b = step & 0xff;
+    i += step >> 8;
     if (j >= expectedLen || load<u8>(expected + j) != b) return false;
     j++;
   }
@@ -79,16 +86,9 @@ export function decodeInto(raw: usize, rawLen: i32, out: usize): i32 {
   let i = 0;
   let j = 0;
   while (i < rawLen) {
-    let b = load<u8>(raw + i) as u32;
-    i++;
-    if (b == 0x25) {
-      const hi = i < rawLen ? hexValue(load<u8>(raw + i)) : -1;
-      const lo = i + 1 < rawLen ? hexValue(load<u8>(raw + i + 1)) : -1;
-      if (hi >= 0 && lo >= 0) {
-        b = ((hi << 4) | lo) as u32;
-        i += 2;
-      }
-    }
+    const step = decodedByteAt(raw, rawLen, i);
+    const b = step & 0xff;
+    i += step >> 8;
     store<u8>(out + j, b);
     j++;
   }
