@@ -3,65 +3,28 @@
  * compile -> publish -> status, Programmed gated on the edge's acknowledgement, and the status rules (foreign
  * parents untouched, no no-op writes, observedGeneration current).
  */
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blobKey, pointerKey, verifyPointer } from "../../schema/pointer.ts";
 import type { KvStore } from "../../sync-agent/src/publish/publisher.ts";
-import { FileKvStore } from "../../sync-agent/src/publish/file.ts";
 import type { Condition } from "../../sync-agent/src/translate/api.ts";
-import { FakeApiServer } from "../support/fake-apiserver/server.ts";
 import type { KubeObj } from "../support/fake-apiserver/store.ts";
-import { CONTROLLER, gateway, gatewayClass, httpRoute, namespace, service, waitFor } from "./fixtures.ts";
-import { EdgeDouble, makeAgent, secretFiles, SNAPSHOT_KEY, testConfig, type RunningAgent } from "./harness.ts";
+import { CONTROLLER, gateway, httpRoute, waitFor } from "./fixtures.ts";
+import { AgentWorld, SNAPSHOT_KEY, type RunningAgent } from "./harness.ts";
 
-let server: FakeApiServer;
-let apiUrl: string;
-let files: Awaited<ReturnType<typeof secretFiles>>;
-let kv: FileKvStore;
-let edge: EdgeDouble;
-let edgeUrl: string;
-const running: RunningAgent[] = [];
+let world: AgentWorld;
 
 beforeEach(async () => {
-  server = new FakeApiServer();
-  apiUrl = await server.start();
-  files = await secretFiles();
-  kv = new FileKvStore(join(files.dir, "kv"));
-  edge = new EdgeDouble(kv);
-  edgeUrl = await edge.start();
-  server.apply(gatewayClass());
-  server.apply(namespace("apps"));
-  server.apply(gateway("apps", "edge"));
-  server.apply(service("apps", "echo"));
-  server.apply(httpRoute("apps", "r1", { namespace: "apps", name: "edge" }, "/a"));
+  world = await AgentWorld.start();
 });
 
-afterEach(async () => {
-  for (const r of running.splice(0)) await r.agent.stop();
-  await edge.stop();
-  await server.stop();
-  await rm(files.dir, { recursive: true, force: true });
-});
+afterEach(() => world.stop());
 
-function start(identity: string, extra: Record<string, string | string[]> = {}, store: KvStore = kv): RunningAgent {
-  const config = testConfig({
-    identity,
-    publisher: "file",
-    "file-dir": join(files.dir, "kv"),
-    "snapshot-key-file": files.snapshotKeyFile,
-    "worker-status-url": [edgeUrl],
-    "worker-status-token-file": files.edgeTokenFile,
-    ...extra,
-  });
-  const r = makeAgent(apiUrl, config, store);
-  running.push(r);
-  void r.agent.start();
-  return r;
+function start(identity: string, extra: Record<string, string | string[]> = {}, store?: KvStore): RunningAgent {
+  return world.startAgent(identity, extra, store);
 }
 
 function get(kind: string, ns: string | undefined, name: string): KubeObj {
-  return server.store.get(server.store.typeOfKind(kind), ns, name);
+  return world.server.store.get(world.server.store.typeOfKind(kind), ns, name);
 }
 
 function condition(obj: KubeObj, type: string): Condition | undefined {
@@ -70,10 +33,10 @@ function condition(obj: KubeObj, type: string): Condition | undefined {
 
 describe("agent: publish and status", () => {
   it("publishes a signed pointer and reports Programmed only once the edge serves the Gateway's generation", async () => {
-    edge.refreshing = false; // The edge has not picked anything up yet.
+    world.edge.refreshing = false; // The edge has not picked anything up yet.
     start("solo");
-    await waitFor(async () => (await kv.get(pointerKey("apps/edge"))) !== null, 5_000, "first pointer");
-    const check = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+    await waitFor(async () => (await world.kv.get(pointerKey("apps/edge"))) !== null, 5_000, "first pointer");
+    const check = await verifyPointer(SNAPSHOT_KEY, await world.kv.get(pointerKey("apps/edge")));
     expect(check.ok && check.pointer.gatewayGeneration).toBe(1);
 
     await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed") !== undefined, 5_000, "gateway status");
@@ -86,21 +49,21 @@ describe("agent: publish and status", () => {
     expect(parents[0]!.controllerName).toBe(CONTROLLER);
     expect(parents[0]!.conditions.find((c) => c.type === "Accepted")).toMatchObject({ status: "True", observedGeneration: 1 });
 
-    edge.refreshing = true;
+    world.edge.refreshing = true;
     await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True");
     const programmed = condition(get("Gateway", "apps", "edge"), "Programmed")!;
     expect(programmed).toMatchObject({ reason: "Programmed", observedGeneration: 1 });
     expect(programmed.message).toContain("generation 1");
 
     // A spec change: generation 2. Programmed must drop to Pending (edge still on 1), then come back at 2.
-    edge.refreshing = false;
-    server.apply(gateway("apps", "edge", "*.changed.example.com"));
+    world.edge.refreshing = false;
+    world.server.apply(gateway("apps", "edge", "*.changed.example.com"));
     expect(get("Gateway", "apps", "edge").metadata.generation).toBe(2);
     await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.observedGeneration === 2, 5_000, "gen 2 status");
     const stale = condition(get("Gateway", "apps", "edge"), "Programmed")!;
     expect(stale).toMatchObject({ status: "False", reason: "Pending" });
     expect(stale.message).toContain("(generation 1)");
-    edge.refreshing = true;
+    world.edge.refreshing = true;
     await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True at gen 2");
     for (const c of (get("Gateway", "apps", "edge").status as { conditions: Condition[] }).conditions) expect(c.observedGeneration).toBe(2);
   });
@@ -109,14 +72,14 @@ describe("agent: publish and status", () => {
     const r = start("solo");
     await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True");
     const accepted = condition(get("Gateway", "apps", "edge"), "Accepted")!;
-    const writesBefore = server.statusWrites;
+    const writesBefore = world.server.statusWrites;
     // Resyncs with nothing changed: no status write at all.
     for (let i = 0; i < 3; i++) {
       r.agent.queue.enqueue();
       await r.agent.queue.idle();
     }
-    expect(server.statusWrites).toBe(writesBefore);
-    expect(server.noopStatusWrites).toBe(0);
+    expect(world.server.statusWrites).toBe(writesBefore);
+    expect(world.server.noopStatusWrites).toBe(0);
     expect(condition(get("Gateway", "apps", "edge"), "Accepted")!.lastTransitionTime).toBe(accepted.lastTransitionTime);
   });
 
@@ -125,7 +88,7 @@ describe("agent: publish and status", () => {
     await waitFor(() => leader.agent.elector.isLeader(), 5_000, "a leads");
     const standby = start("b");
     await waitFor(() => standby.agent.informers.hasSynced(), 5_000, "b synced");
-    server.apply(httpRoute("apps", "r2", { namespace: "apps", name: "edge" }, "/b"));
+    world.server.apply(httpRoute("apps", "r2", { namespace: "apps", name: "edge" }, "/b"));
     await waitFor(() => (get("HTTPRoute", "apps", "r2").status as { parents?: unknown[] } | undefined)?.parents?.length === 1, 5_000, "r2 status");
     await standby.agent.queue.idle();
     expect(standby.agent.elector.isLeader()).toBe(false);
@@ -137,43 +100,43 @@ describe("agent: publish and status", () => {
   it("keeps the previous pointer live when a publish fails, and retries until it succeeds", async () => {
     let failPointerWrites = false;
     const flaky: KvStore = {
-      get: (k) => kv.get(k),
-      list: (p) => kv.list(p),
-      delete: (k) => kv.delete(k),
+      get: (k) => world.kv.get(k),
+      list: (p) => world.kv.list(p),
+      delete: (k) => world.kv.delete(k),
       put: async (entries) => {
         if (failPointerWrites && entries.some((e) => e.key.endsWith("/pointer"))) throw new Error("KV unavailable");
-        await kv.put(entries);
+        await world.kv.put(entries);
       },
     };
     const r = start("solo", {}, flaky);
     await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True");
-    const before = await kv.get(pointerKey("apps/edge"));
+    const before = await world.kv.get(pointerKey("apps/edge"));
     failPointerWrites = true;
-    server.apply(gateway("apps", "edge", "*.failing.example.com"));
+    world.server.apply(gateway("apps", "edge", "*.failing.example.com"));
     await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.observedGeneration === 2, 5_000, "gen 2 status");
     await waitFor(async () => (await r.agent.metrics.publishFailures.get()).values.some((v) => v.value >= 2), 5_000, "retried publishes");
-    expect(await kv.get(pointerKey("apps/edge"))).toBe(before);
+    expect(await world.kv.get(pointerKey("apps/edge"))).toBe(before);
     expect(condition(get("Gateway", "apps", "edge"), "Programmed")).toMatchObject({ status: "False", reason: "Pending" });
     failPointerWrites = false;
     await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 10_000, "Programmed=True at gen 2");
-    const live = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+    const live = await verifyPointer(SNAPSHOT_KEY, await world.kv.get(pointerKey("apps/edge")));
     expect(live.ok && live.pointer.gatewayGeneration).toBe(2);
   });
 
   it("garbage-collects the blobs no pointer names once the grace period has passed", async () => {
     start("solo", { "gc-interval": "0.05", "gc-grace": "1" });
-    await waitFor(async () => (await kv.get(pointerKey("apps/edge"))) !== null, 5_000, "first pointer");
-    const first = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
-    server.apply(httpRoute("apps", "r1", { namespace: "apps", name: "edge" }, "/changed"));
+    await waitFor(async () => (await world.kv.get(pointerKey("apps/edge"))) !== null, 5_000, "first pointer");
+    const first = await verifyPointer(SNAPSHOT_KEY, await world.kv.get(pointerKey("apps/edge")));
+    world.server.apply(httpRoute("apps", "r1", { namespace: "apps", name: "edge" }, "/changed"));
     await waitFor(async () => {
-      const p = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+      const p = await verifyPointer(SNAPSHOT_KEY, await world.kv.get(pointerKey("apps/edge")));
       return p.ok && first.ok && p.pointer.hash !== first.pointer.hash;
     }, 5_000, "second pointer");
     expect(first.ok).toBe(true);
     if (!first.ok) return;
-    expect(await kv.get(blobKey(first.pointer.hash))).not.toBeNull(); // Still within the grace period.
-    await waitFor(async () => (await kv.get(blobKey(first.pointer.hash))) === null, 5_000, "old blob collected");
-    const live = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
-    expect(live.ok && (await kv.get(blobKey(live.pointer.hash)))).not.toBeNull();
+    expect(await world.kv.get(blobKey(first.pointer.hash))).not.toBeNull(); // Still within the grace period.
+    await waitFor(async () => (await world.kv.get(blobKey(first.pointer.hash))) === null, 5_000, "old blob collected");
+    const live = await verifyPointer(SNAPSHOT_KEY, await world.kv.get(pointerKey("apps/edge")));
+    expect(live.ok && (await world.kv.get(blobKey(live.pointer.hash)))).not.toBeNull();
   });
 });

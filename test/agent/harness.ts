@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifyPointer } from "../../schema/pointer.ts";
@@ -14,9 +14,12 @@ import { applyAgentDefaults, type AgentConfig } from "../../sync-agent/src/agent
 import { silentLogger, type Logger } from "../../sync-agent/src/agent/log.ts";
 import type { PublishRecord } from "../../sync-agent/src/agent/publishing.ts";
 import { pipeline } from "../../sync-agent/src/cli/agent.ts";
+import { FileKvStore } from "../../sync-agent/src/publish/file.ts";
 import type { KvStore } from "../../sync-agent/src/publish/publisher.ts";
 import { AgentMetrics } from "../../sync-agent/src/server/metrics.ts";
 import { kubeConfigFor } from "../support/fake-apiserver/kubeconfig.ts";
+import { FakeApiServer } from "../support/fake-apiserver/server.ts";
+import { gateway, gatewayClass, httpRoute, namespace, service } from "./fixtures.ts";
 
 export const SNAPSHOT_KEY = "agent-test-snapshot-key";
 export const EDGE_TOKEN = "agent-test-edge-token";
@@ -115,5 +118,67 @@ export class EdgeDouble {
     }
     this.last = { now: new Date().toISOString(), gateways };
     return this.last;
+  }
+}
+
+/**
+ * One scenario's world: a fake apiserver holding a Gateway `apps/edge` with one route, a file KV store, the edge
+ * double serving from it, and the agents started in it (each publishing to the store, acknowledged by the edge).
+ * `stop()` stops the agents first, then the servers, then removes the files.
+ */
+export class AgentWorld {
+  readonly agents: RunningAgent[] = [];
+
+  private constructor(
+    readonly server: FakeApiServer,
+    readonly apiUrl: string,
+    readonly files: Awaited<ReturnType<typeof secretFiles>>,
+    readonly kv: FileKvStore,
+    readonly edge: EdgeDouble,
+    readonly edgeUrl: string,
+  ) {}
+
+  static async start(): Promise<AgentWorld> {
+    const server = new FakeApiServer();
+    const apiUrl = await server.start();
+    const files = await secretFiles();
+    const kv = new FileKvStore(join(files.dir, "kv"));
+    const edge = new EdgeDouble(kv);
+    const edgeUrl = await edge.start();
+    server.apply(gatewayClass());
+    server.apply(namespace("apps"));
+    server.apply(gateway("apps", "edge"));
+    server.apply(service("apps", "echo"));
+    server.apply(httpRoute("apps", "r1", { namespace: "apps", name: "edge" }, "/a"));
+    return new AgentWorld(server, apiUrl, files, kv, edge, edgeUrl);
+  }
+
+  /** Starts an agent publishing to `store` (default: the world's KV) with `extra` flags over the test config. */
+  startAgent(
+    identity: string,
+    extra: Record<string, string | string[]> = {},
+    store: KvStore = this.kv,
+    options: { onPublished?: (r: PublishRecord) => void } = {},
+  ): RunningAgent {
+    const config = testConfig({
+      identity,
+      publisher: "file",
+      "file-dir": join(this.files.dir, "kv"),
+      "snapshot-key-file": this.files.snapshotKeyFile,
+      "worker-status-url": [this.edgeUrl],
+      "worker-status-token-file": this.files.edgeTokenFile,
+      ...extra,
+    });
+    const running = makeAgent(this.apiUrl, config, store, options);
+    this.agents.push(running);
+    void running.agent.start();
+    return running;
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.agents.splice(0)) await r.agent.stop();
+    await this.edge.stop();
+    await this.server.stop();
+    await rm(this.files.dir, { recursive: true, force: true });
   }
 }

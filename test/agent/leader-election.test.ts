@@ -5,67 +5,35 @@
  *   - a leader shutting down releases the Lease, and the standby takes over without waiting for expiry;
  *   - a deposed leader's publisher refuses to write over a pointer from a newer epoch.
  */
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pointerKey, verifyPointer } from "../../schema/pointer.ts";
 import { DeposedError, SnapshotPublisher } from "../../sync-agent/src/agent/publishing.ts";
 import { FileKvStore } from "../../sync-agent/src/publish/file.ts";
-import { FakeApiServer } from "../support/fake-apiserver/server.ts";
-import { gateway, gatewayClass, httpRoute, namespace, printFigures, service, waitFor } from "./fixtures.ts";
-import { EdgeDouble, makeAgent, secretFiles, SNAPSHOT_KEY, testConfig, type RunningAgent } from "./harness.ts";
+import { gateway, printFigures, waitFor } from "./fixtures.ts";
+import { AgentWorld, SNAPSHOT_KEY, type RunningAgent } from "./harness.ts";
 
 const LEASE_MS = 1000;
 const RENEW_DEADLINE_MS = 600;
 
-let server: FakeApiServer;
-let apiUrl: string;
-let files: Awaited<ReturnType<typeof secretFiles>>;
-let kv: FileKvStore;
-let edge: EdgeDouble;
-let edgeUrl: string;
-const agents: RunningAgent[] = [];
+let world: AgentWorld;
 /** Every pointer write by any agent: (epoch, identity, time). */
 const writes: { epoch: number; identity: string; at: number; generation: number }[] = [];
 
 beforeEach(async () => {
   writes.length = 0;
-  server = new FakeApiServer();
-  apiUrl = await server.start();
-  files = await secretFiles();
-  kv = new FileKvStore(join(files.dir, "kv"));
-  edge = new EdgeDouble(kv);
-  edgeUrl = await edge.start();
-  server.apply(gatewayClass());
-  server.apply(namespace("apps"));
-  server.apply(gateway("apps", "edge"));
-  server.apply(service("apps", "echo"));
-  server.apply(httpRoute("apps", "r1", { namespace: "apps", name: "edge" }, "/a"));
+  world = await AgentWorld.start();
 });
 
 afterEach(async () => {
-  server.blockedTokens.clear();
-  for (const a of agents.splice(0)) await a.agent.stop();
-  await edge.stop();
-  await server.stop();
-  await rm(files.dir, { recursive: true, force: true });
+  world.server.blockedTokens.clear();
+  await world.stop();
 });
 
 function start(identity: string): RunningAgent {
-  const config = testConfig({
-    identity,
-    publisher: "file",
-    "file-dir": join(files.dir, "kv"),
-    "snapshot-key-file": files.snapshotKeyFile,
-    "worker-status-url": [edgeUrl],
-    "worker-status-token-file": files.edgeTokenFile,
-  });
-  const a = makeAgent(apiUrl, config, kv, {
+  return world.startAgent(identity, {}, world.kv, {
     onPublished: (r) => writes.push({ epoch: r.pointer.epoch, identity, at: performance.now(), generation: r.pointer.gatewayGeneration }),
   });
-  agents.push(a);
-  void a.agent.start();
-  return a;
 }
 
 function identitiesPerEpoch(): Map<number, Set<string>> {
@@ -84,7 +52,7 @@ describe("leader election", () => {
 
     // Partition a from the apiserver (its KV access stays up: the dangerous case for split brain).
     const cut = performance.now();
-    server.blockedTokens.add("agent-a");
+    world.server.blockedTokens.add("agent-a");
     let aStoppedAt = 0;
     await waitFor(() => {
       if (!aStoppedAt && !a.agent.elector.isLeader()) aStoppedAt = performance.now();
@@ -94,7 +62,7 @@ describe("leader election", () => {
     if (!aStoppedAt && !a.agent.elector.isLeader()) aStoppedAt = performance.now();
 
     // A change after the takeover: only b may publish it, and a (still running, still able to reach KV) must not.
-    server.apply(gateway("apps", "edge", "*.after-takeover.example.com"));
+    world.server.apply(gateway("apps", "edge", "*.after-takeover.example.com"));
     await waitFor(() => writes.some((w) => w.identity === "agent-b" && w.generation === 2), 5_000, "b publishes generation 2");
     a.agent.queue.enqueue();
     await a.agent.queue.idle();
@@ -102,7 +70,7 @@ describe("leader election", () => {
     const perEpoch = identitiesPerEpoch();
     const shared = [...perEpoch.values()].filter((ids) => ids.size > 1).length;
     const aLate = writes.filter((w) => w.identity === "agent-a" && w.at > cut + RENEW_DEADLINE_MS).length;
-    const pointer = await verifyPointer(SNAPSHOT_KEY, await kv.get(pointerKey("apps/edge")));
+    const pointer = await verifyPointer(SNAPSHOT_KEY, await world.kv.get(pointerKey("apps/edge")));
     printFigures(
       "leader takeover (partitioned leader)",
       [
@@ -131,18 +99,18 @@ describe("leader election", () => {
     await waitFor(() => b.agent.informers.hasSynced(), 5_000, "b synced");
     const t0 = performance.now();
     await a.agent.stop();
-    agents.splice(agents.indexOf(a), 1);
+    world.agents.splice(world.agents.indexOf(a), 1);
     await waitFor(() => b.agent.elector.isLeader(), 5_000, "b takes over");
     const takeover = performance.now() - t0;
     printFigures("leader takeover (graceful release)", [["standby leading after (ms)", takeover.toFixed(0)]], "npx vitest run --project node test/agent/leader-election.test.ts");
     expect(takeover).toBeLessThan(LEASE_MS);
-    const lease = server.store.get(server.store.typeOfKind("Lease"), "edgeway-system", "edgeway-agent");
+    const lease = world.server.store.get(world.server.store.typeOfKind("Lease"), "edgeway-system", "edgeway-agent");
     expect((lease.spec as { holderIdentity: string; leaseTransitions: number }).holderIdentity).toBe("agent-b");
     expect((lease.spec as { leaseTransitions: number }).leaseTransitions).toBe(b.agent.elector.epoch);
   });
 
   it("a deposed leader's publisher refuses to overwrite a newer epoch's pointer", async () => {
-    const store = new FileKvStore(join(files.dir, "fence"));
+    const store = new FileKvStore(join(world.files.dir, "fence"));
     const newer = new SnapshotPublisher(store, () => SNAPSHOT_KEY);
     const older = new SnapshotPublisher(store, () => SNAPSHOT_KEY);
     const bytes = new TextEncoder().encode('{"x":1}');
