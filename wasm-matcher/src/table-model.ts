@@ -21,9 +21,20 @@ export interface Candidate {
   match: number;
   pathType: Match["path"]["type"];
   pathValue: string;
+  /** The hash key of its path bucket: the Exact value, or the PathPrefix value without its trailing "/"s. */
+  bucketKey: string;
   conditions: Condition[];
-  /** Sort key fields (spec §3), see comparePrecedence. */
-  key: number[];
+  /** Sort key fields (spec §3), see comparePrecedence: path class (Exact 0, RegularExpression 1, PathPrefix 2), ... */
+  pathClass: number;
+  /** ... characters of the path (0 for Exact: an exact path never ties with another in its bucket), ... */
+  pathLength: number;
+  /** ... 0 with a method, 1 without, ... */
+  anyMethod: number;
+  /** ... header and query-param conditions counted once per name, ... */
+  headerCount: number;
+  paramCount: number;
+  /** ... and the route's position in oldest-first, then namespace/name order. */
+  routeRank: number;
 }
 
 export interface PathBucket {
@@ -55,19 +66,57 @@ export interface TableModel {
   /** Query-param names, in slot order. */
   queryNames: string[];
   routeCount: number;
+  /** Every regex of the candidates, compiled once per table (a pattern recurs across listeners and hostnames). */
+  regexPrograms: Map<string, Uint8Array>;
 }
 
+/**
+ * A route serves the same candidates in every hostname group it joins (one per listener and host pattern), so each
+ * route's candidates are built once, on first use, and the same objects are shared by all its groups.
+ */
 export function buildTableModel(snapshot: Snapshot): TableModel {
   const order = routeOrder(snapshot);
   const groups: Group[] = [];
   const headerNames = new Map<string, number>();
   const queryNames = new Map<string, number>();
+  const regex = new RegexPrograms();
   const newGroup = (): Group => {
     const group: Group = { id: groups.length, exact: [], regex: [], prefix: [] };
     groups.push(group);
     return group;
   };
   const members = new Map<Group, Candidate[]>();
+  const routeCandidates = new Array<Candidate[] | undefined>(snapshot.routes.length);
+  const candidatesOf = (routeIndex: number): Candidate[] => {
+    let list = routeCandidates[routeIndex];
+    if (list !== undefined) return list;
+    list = [];
+    const rules = snapshot.routes[routeIndex]!.rules;
+    for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
+      const matches = rules[ruleIndex]!.matches;
+      for (let matchIndex = 0; matchIndex < matches.length; matchIndex++) {
+        const candidate = toCandidate(matches[matchIndex]!, routeIndex, ruleIndex, matchIndex, order[routeIndex]!, regex);
+        if (candidate === null) continue;
+        // Slots are numbered in order of first use.
+        for (const c of candidate.conditions) {
+          if (c.kind === "header" && !headerNames.has(c.name)) headerNames.set(c.name, headerNames.size);
+          if (c.kind === "query" && !queryNames.has(c.name)) queryNames.set(c.name, queryNames.size);
+        }
+        list.push(candidate);
+      }
+    }
+    routeCandidates[routeIndex] = list;
+    return list;
+  };
+
+  // Routes attached to each listener, in route order.
+  const routesByListener = snapshot.listeners.map((): number[] => []);
+  snapshot.routes.forEach((route, routeIndex) => {
+    for (const attachment of route.attachments) {
+      const list = routesByListener[attachment.listener];
+      if (list !== undefined && list[list.length - 1] !== routeIndex) list.push(routeIndex);
+    }
+  });
 
   const listeners = snapshot.listeners
     .map((listener, index) => ({ listener, index, rank: listenerHostRank(listener.hostname) }))
@@ -84,81 +133,112 @@ export function buildTableModel(snapshot: Snapshot): TableModel {
       if (group === undefined) map.set(key, (group = newGroup()));
       return group;
     };
-    snapshot.routes.forEach((route, routeIndex) => {
-      for (const pattern of routeHostPatterns(route, model.index, model.listener)) {
+    for (const routeIndex of routesByListener[model.index]!) {
+      const patterns = routeHostPatterns(snapshot.routes[routeIndex]!, model.index, model.listener);
+      const candidates = candidatesOf(routeIndex);
+      for (const pattern of patterns) {
         const group = groupFor(pattern);
         let list = members.get(group);
         if (list === undefined) members.set(group, (list = []));
-        route.rules.forEach((rule, ruleIndex) => {
-          rule.matches.forEach((match, matchIndex) => {
-            const candidate = toCandidate(match, routeIndex, ruleIndex, matchIndex, order[routeIndex]!);
-            if (candidate === null) return;
-            for (const c of candidate.conditions) {
-              if (c.kind === "header" && !headerNames.has(c.name)) headerNames.set(c.name, headerNames.size);
-              if (c.kind === "query" && !queryNames.has(c.name)) queryNames.set(c.name, queryNames.size);
-            }
-            list!.push(candidate);
-          });
-        });
+        for (const c of candidates) list.push(c);
       }
-    });
+    }
   }
 
-  for (const [group, list] of members) splitIntoBuckets(group, list.sort(comparePrecedence));
-  return { listeners, groups, headerNames: [...headerNames.keys()], queryNames: [...queryNames.keys()], routeCount: snapshot.routes.length };
+  // Two lookup maps reused for every group (a 10,000-route table has thousands of groups).
+  const exactBuckets = new Map<string, PathBucket>();
+  const prefixBuckets = new Map<string, PathBucket>();
+  for (const [group, list] of members) splitIntoBuckets(group, list.sort(comparePrecedence), exactBuckets, prefixBuckets);
+  return {
+    listeners,
+    groups,
+    headerNames: [...headerNames.keys()],
+    queryNames: [...queryNames.keys()],
+    routeCount: snapshot.routes.length,
+    regexPrograms: regex.programs,
+  };
+}
+
+/** compileRegex once per pattern per table; a pattern outside the subset is remembered as rejected. */
+class RegexPrograms {
+  readonly programs = new Map<string, Uint8Array>();
+  private readonly rejected = new Set<string>();
+
+  ok(pattern: string): boolean {
+    if (this.programs.has(pattern)) return true;
+    if (this.rejected.has(pattern)) return false;
+    const compiled = compileRegex(pattern);
+    if (compiled.ok) this.programs.set(pattern, compiled.program);
+    else this.rejected.add(pattern);
+    return compiled.ok;
+  }
 }
 
 /**
  * A match as a candidate, or null when it can never match (a regex outside the supported subset: the translator
  * rejects those with a condition, so this only guards against a hand-made snapshot).
  */
-function toCandidate(match: Match, route: number, rule: number, matchIndex: number, routeRank: number): Candidate | null {
+function toCandidate(match: Match, route: number, rule: number, matchIndex: number, routeRank: number, regex: RegexPrograms): Candidate | null {
   const conditions: Condition[] = [];
+  let regexOk = true;
   if (match.method !== null) conditions.push({ kind: "method", name: "", type: "Exact", value: match.method });
-  const seenHeaders = new Set<string>();
-  for (const h of match.headers) {
+  // Spec §3: if several entries share a name, only the first counts.
+  let headerCount = 0;
+  for (let i = 0; i < match.headers.length; i++) {
+    const h = match.headers[i]!;
     const name = h.name.toLowerCase();
-    // Spec §3: if several entries share a name, only the first counts.
-    if (seenHeaders.has(name)) continue;
-    seenHeaders.add(name);
+    if (i > 0 && match.headers.slice(0, i).some((earlier) => earlier.name.toLowerCase() === name)) continue;
+    headerCount++;
     conditions.push({ kind: "header", name, type: h.type, value: h.value });
+    if (h.type === "RegularExpression") regexOk &&= regex.ok(h.value);
   }
-  const seenParams = new Set<string>();
-  for (const q of match.queryParams) {
-    if (seenParams.has(q.name)) continue;
-    seenParams.add(q.name);
+  let paramCount = 0;
+  for (let i = 0; i < match.queryParams.length; i++) {
+    const q = match.queryParams[i]!;
+    if (i > 0 && match.queryParams.slice(0, i).some((earlier) => earlier.name === q.name)) continue;
+    paramCount++;
     conditions.push({ kind: "query", name: q.name, type: q.type, value: q.value });
+    if (q.type === "RegularExpression") regexOk &&= regex.ok(q.value);
   }
-  const patterns = conditions.filter((c) => c.type === "RegularExpression").map((c) => c.value);
-  if (match.path.type === "RegularExpression") patterns.push(match.path.value);
-  if (patterns.some((p) => !compileRegex(p).ok)) return null;
+  if (match.path.type === "RegularExpression") regexOk &&= regex.ok(match.path.value);
+  if (!regexOk) return null;
+  const bucketKey = match.path.type === "PathPrefix" ? normalizePrefix(match.path.value) : match.path.value;
   // "Most characters" of a PathPrefix counts the value without its ignored trailing "/" (spec §3).
   const pathLength =
-    match.path.type === "Exact" ? 0 : match.path.type === "PathPrefix" ? normalizePrefix(match.path.value).length : match.path.value.length;
-  const key = [
-    pathClass(match),
-    -pathLength,
-    match.method === null ? 1 : 0,
-    -seenHeaders.size,
-    -seenParams.size,
-    routeRank,
+    match.path.type === "Exact" ? 0 : match.path.type === "PathPrefix" ? bucketKey.length : match.path.value.length;
+  return {
+    route,
     rule,
-    matchIndex,
-  ];
-  return { route, rule, match: matchIndex, pathType: match.path.type, pathValue: match.path.value, conditions, key };
+    match: matchIndex,
+    pathType: match.path.type,
+    pathValue: match.path.value,
+    bucketKey,
+    conditions,
+    pathClass: pathClass(match),
+    pathLength,
+    anyMethod: match.method === null ? 1 : 0,
+    headerCount,
+    paramCount,
+    routeRank,
+  };
 }
 
 /**
  * Spec §3 precedence inside one hostname group: Exact path, then RegularExpression (longer pattern first), then
  * PathPrefix (more characters first); then has a method, most headers, most query params, oldest route,
- * namespace/name, rule order, match order. All folded into one numeric key.
+ * namespace/name, rule order, match order.
  */
 export function comparePrecedence(a: Candidate, b: Candidate): number {
-  for (let i = 0; i < a.key.length; i++) {
-    const d = a.key[i]! - b.key[i]!;
-    if (d !== 0) return d;
-  }
-  return 0;
+  return (
+    a.pathClass - b.pathClass ||
+    b.pathLength - a.pathLength ||
+    a.anyMethod - b.anyMethod ||
+    b.headerCount - a.headerCount ||
+    b.paramCount - a.paramCount ||
+    a.routeRank - b.routeRank ||
+    a.rule - b.rule ||
+    a.match - b.match
+  );
 }
 
 /**
@@ -166,20 +246,23 @@ export function comparePrecedence(a: Candidate, b: Candidate): number {
  * normalized prefix), each keeping precedence order. Buckets are ordered by their best candidate, so a lookup that
  * visits exact, then regex, then prefixes longest-first meets candidates in precedence order.
  */
-function splitIntoBuckets(group: Group, sorted: Candidate[]): void {
-  const exact = new Map<string, PathBucket>();
-  const prefix = new Map<string, PathBucket>();
+function splitIntoBuckets(group: Group, sorted: Candidate[], exact: Map<string, PathBucket>, prefix: Map<string, PathBucket>): void {
+  exact.clear();
+  prefix.clear();
   for (const c of sorted) {
     if (c.pathType === "RegularExpression") {
       group.regex.push(c);
       continue;
     }
     const map = c.pathType === "Exact" ? exact : prefix;
-    const key = c.pathType === "Exact" ? c.pathValue : normalizePrefix(c.pathValue);
-    let bucket = map.get(key);
-    if (bucket === undefined) map.set(key, (bucket = { key, candidates: [] }));
-    bucket.candidates.push(c);
+    const bucket = map.get(c.bucketKey);
+    if (bucket !== undefined) {
+      bucket.candidates.push(c);
+      continue;
+    }
+    // Most buckets hold one candidate: an exact-size list rather than an empty one that grows on first push.
+    const created: PathBucket = { key: c.bucketKey, candidates: [c] };
+    map.set(c.bucketKey, created);
+    (c.pathType === "Exact" ? group.exact : group.prefix).push(created);
   }
-  group.exact = [...exact.values()];
-  group.prefix = [...prefix.values()];
 }

@@ -1,5 +1,4 @@
 import type { Snapshot } from "../../schema/snapshot.ts";
-import { compileRegex } from "./regex/compile.ts";
 import {
   CANDIDATE_WORDS,
   COND_WORDS,
@@ -29,31 +28,43 @@ import { buildTableModel, type Candidate, type Condition, type Group, type PathB
  * `compileRouteTable(snapshot)`: the binary route table of one Gateway (format: table-format.ts, docs/matcher.md).
  * Precedence is resolved here, so the wasm matcher only looks up buckets and scans them in order with early exit.
  * Deterministic: the same snapshot always gives the same bytes.
+ *
+ * A 10,000-route table has some 100,000 candidates and hash keys, so sections are collected in growable u32 lists and
+ * strings are encoded straight into one pool buffer, without an object or array per record.
  */
 export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   const model = buildTableModel(snapshot);
   if (model.groups.length > MAX_SCOPE || snapshot.listeners.length > MAX_SCOPE) throw new Error("route table: too many hostname groups");
-  const pool = new BytePool();
+  const pool = new BytePool(model.regexPrograms);
 
-  // Candidates laid out group by group, bucket by bucket, in lookup order.
+  // Candidates laid out group by group, bucket by bucket, in lookup order. Hash keys: tag, pool offset, length,
+  // first, count (the hash itself is computed once the pool is final).
   const candidates: Candidate[] = [];
-  const keys: HashKey[] = [];
-  const groupWords: number[] = [];
+  const keys = new U32List();
+  const groupWords = new U32List();
   const placeBucket = (bucket: PathBucket, kind: KeyKind, group: Group): void => {
-    keys.push({ kind, scope: group.id, key: pool.string(bucket.key), first: candidates.length, count: bucket.candidates.length });
-    candidates.push(...bucket.candidates);
+    const key = pool.string(bucket.key);
+    keys.push5(hashTag(kind, group.id), key.off, key.len, candidates.length, bucket.candidates.length);
+    for (const c of bucket.candidates) candidates.push(c);
   };
   for (const group of model.groups) {
     for (const bucket of group.exact) placeBucket(bucket, KeyKind.PathExact, group);
-    groupWords.push(candidates.length, group.regex.length);
-    candidates.push(...group.regex);
+    groupWords.push(candidates.length);
+    groupWords.push(group.regex.length);
+    for (const c of group.regex) candidates.push(c);
     for (const bucket of group.prefix) placeBucket(bucket, KeyKind.PathPrefix, group);
   }
 
   const listenerWords: number[] = [];
   for (const l of model.listeners) {
-    for (const [host, group] of l.exactHosts) keys.push({ kind: KeyKind.HostExact, scope: l.index, key: pool.string(host), first: group.id, count: 0 });
-    for (const [suffix, group] of l.wildcardHosts) keys.push({ kind: KeyKind.HostWildcard, scope: l.index, key: pool.string(suffix), first: group.id, count: 0 });
+    for (const [host, group] of l.exactHosts) {
+      const key = pool.string(host);
+      keys.push5(hashTag(KeyKind.HostExact, l.index), key.off, key.len, group.id, 0);
+    }
+    for (const [suffix, group] of l.wildcardHosts) {
+      const key = pool.string(suffix);
+      keys.push5(hashTag(KeyKind.HostWildcard, l.index), key.off, key.len, group.id, 0);
+    }
     const hostname = l.listener.hostname;
     const hostKind = hostname === null ? HostKind.Any : hostname.startsWith("*.") ? HostKind.Wildcard : HostKind.Exact;
     const host = pool.string(hostname === null ? "" : hostKind === HostKind.Wildcard ? hostname.slice(1) : hostname);
@@ -70,22 +81,35 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   const headerNameWords = nameWords(model.headerNames);
   const queryNameWords = nameWords(model.queryNames);
 
-  // Condition lists, shared between candidates with identical conditions (most have none: offset 0).
+  // Condition lists, shared between candidates with identical conditions (most have none: offset 0). A candidate
+  // object appears once per hostname group of its route; its list is built on its first appearance.
   const condLists = new Map<string, number>();
-  const condWords: number[] = [];
-  const candidateCondRefs = candidates.map((c) => {
-    if (c.conditions.length === 0 && c.pathType !== "RegularExpression") return -1;
-    const words = conditionWords(c, headerSlots, querySlots, pool);
-    const id = words.join(",");
-    let at = condLists.get(id);
-    if (at === undefined) {
-      condLists.set(id, (at = condWords.length));
-      condWords.push(words.length / COND_WORDS, ...words);
+  const condWords = new U32List();
+  const condRefOf = new Map<Candidate, number>();
+  const candidateCondRefs = new Int32Array(candidates.length);
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (c.conditions.length === 0 && c.pathType !== "RegularExpression") {
+      candidateCondRefs[i] = -1;
+      continue;
     }
-    return at;
-  });
+    let at = condRefOf.get(c);
+    if (at === undefined) {
+      const words = conditionWords(c, headerSlots, querySlots, pool);
+      const id = words.join(",");
+      at = condLists.get(id);
+      if (at === undefined) {
+        condLists.set(id, (at = condWords.length));
+        condWords.push(words.length / COND_WORDS);
+        for (const w of words) condWords.push(w);
+      }
+      condRefOf.set(c, at);
+    }
+    candidateCondRefs[i] = at;
+  }
 
-  const slotCount = hashSlotCount(keys.length);
+  const keyCount = keys.length / KEY_FIELDS;
+  const slotCount = hashSlotCount(keyCount);
   const layout = new Layout(HEADER_WORDS * 4);
   const listenersOff = layout.take(listenerWords.length * 4);
   const headerNamesOff = layout.take(headerNameWords.length * 4);
@@ -93,13 +117,12 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   const groupsOff = layout.take(groupWords.length * 4);
   const candidatesOff = layout.take(candidates.length * CANDIDATE_WORDS * 4);
   const slotsOff = layout.take(slotCount * HASH_SLOT_WORDS * 4);
-  const entriesOff = layout.take(keys.length * HASH_ENTRY_WORDS * 4);
+  const entriesOff = layout.take(keyCount * HASH_ENTRY_WORDS * 4);
   const condsOff = layout.take(condWords.length * 4);
   const poolOff = layout.take(pool.length);
 
   const bytes = new Uint8Array(layout.size);
   const view = new DataView(bytes.buffer);
-  const put = (off: number, words: number[]): void => words.forEach((w, i) => view.setUint32(off + i * 4, w >>> 0, true));
   const header = new Array<number>(HEADER_WORDS).fill(0);
   header[H.Magic] = TABLE_MAGIC;
   header[H.Version] = TABLE_VERSION;
@@ -117,27 +140,34 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   header[H.HashSlotCount] = slotCount;
   header[H.HashSlotsOff] = slotsOff;
   header[H.HashEntriesOff] = entriesOff;
-  header[H.HashEntryCount] = keys.length;
+  header[H.HashEntryCount] = keyCount;
   header[H.RouteCount] = model.routeCount;
-  put(0, header);
+  putWords(view, 0, header);
   // Pool-relative offsets (strings, regex programs) become table offsets.
-  put(listenersOff, listenerWords.map((w, i) => (i % LISTENER_WORDS === 4 ? w + poolOff : w)));
-  put(headerNamesOff, headerNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)));
-  put(queryNamesOff, queryNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)));
-  put(groupsOff, groupWords);
-  put(candidatesOff, candidates.flatMap((c, i) => [c.route, c.rule | (c.match << 16), candidateCondRefs[i]! < 0 ? 0 : condsOff + candidateCondRefs[i]! * 4]));
-  put(condsOff, relocateConditions(condWords, poolOff));
-  writeHash(view, keys, slotCount, slotsOff, entriesOff, poolOff, pool);
-  bytes.set(pool.bytes(), poolOff);
+  putWords(view, listenersOff, listenerWords.map((w, i) => (i % LISTENER_WORDS === 4 ? w + poolOff : w)));
+  putWords(view, headerNamesOff, headerNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)));
+  putWords(view, queryNamesOff, queryNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)));
+  for (let i = 0; i < groupWords.length; i++) view.setUint32(groupsOff + i * 4, groupWords.at(i), true);
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    const at = candidatesOff + i * CANDIDATE_WORDS * 4;
+    const ref = candidateCondRefs[i]!;
+    view.setUint32(at, c.route, true);
+    view.setUint32(at + 4, (c.rule | (c.match << 16)) >>> 0, true);
+    view.setUint32(at + 8, ref < 0 ? 0 : condsOff + ref * 4, true);
+  }
+  writeConditions(view, condsOff, condWords, poolOff);
+  const poolBytes = pool.bytes();
+  writeHash(view, keys, slotCount, slotsOff, entriesOff, poolOff, poolBytes);
+  bytes.set(poolBytes, poolOff);
   return bytes;
 }
 
-interface HashKey {
-  kind: KeyKind;
-  scope: number;
-  key: PoolRef;
-  first: number;
-  count: number;
+/** Fields per hash key in the `keys` list: tag, key offset (pool-relative), key length, first, count. */
+const KEY_FIELDS = 5;
+
+function putWords(view: DataView, off: number, words: readonly number[]): void {
+  for (let i = 0; i < words.length; i++) view.setUint32(off + i * 4, words[i]! >>> 0, true);
 }
 
 /** Power of two with load factor <= 0.5 (slots are 8 bytes; entries are dense). */
@@ -151,18 +181,26 @@ function hashSlotCount(keys: number): number {
  * Open addressing, linear probing; a slot holds the full hash and entry index + 1 (0 = empty), so a probe that
  * misses (most path-prefix probes do) reads one slot and never touches the entry or the key bytes.
  */
-function writeHash(view: DataView, keys: HashKey[], slotCount: number, slotsOff: number, entriesOff: number, poolOff: number, pool: BytePool): void {
+function writeHash(view: DataView, keys: U32List, slotCount: number, slotsOff: number, entriesOff: number, poolOff: number, pool: Uint8Array): void {
   const mask = slotCount - 1;
-  keys.forEach((k, i) => {
-    const hash = mixTag(fnv1a(pool.view(), k.key.off, k.key.off + k.key.len), hashTag(k.kind, k.scope));
+  const count = keys.length / KEY_FIELDS;
+  for (let i = 0; i < count; i++) {
+    const tag = keys.at(i * KEY_FIELDS);
+    const off = keys.at(i * KEY_FIELDS + 1);
+    const len = keys.at(i * KEY_FIELDS + 2);
+    const hash = mixTag(fnv1a(pool, off, off + len), tag);
     let slot = hash & mask;
     while (view.getUint32(slotsOff + slot * 8 + 4, true) !== 0) slot = (slot + 1) & mask;
     view.setUint32(slotsOff + slot * 8, hash, true);
     view.setUint32(slotsOff + slot * 8 + 4, i + 1, true);
     const at = entriesOff + i * HASH_ENTRY_WORDS * 4;
-    const words = [hash, hashTag(k.kind, k.scope), poolOff + k.key.off, k.key.len, k.first, k.count];
-    words.forEach((w, j) => view.setUint32(at + j * 4, w >>> 0, true));
-  });
+    view.setUint32(at, hash, true);
+    view.setUint32(at + 4, tag, true);
+    view.setUint32(at + 8, poolOff + off, true);
+    view.setUint32(at + 12, len, true);
+    view.setUint32(at + 16, keys.at(i * KEY_FIELDS + 3), true);
+    view.setUint32(at + 20, keys.at(i * KEY_FIELDS + 4), true);
+  }
 }
 
 /** Condition words: kind | slot << 8, then a (pool-relative offset) and b (length, or 0 for a regex program). */
@@ -182,16 +220,53 @@ function conditionWords(c: Candidate, headerSlots: Map<string, number>, querySlo
   return conds.flatMap((x) => [x.kind | (x.slot << 8), x.ref.off, x.ref.len]);
 }
 
-/** Adds the pool offset to every condition's `a` word (the list is count, then triples). */
-function relocateConditions(words: number[], poolOff: number): number[] {
-  const out = words.slice();
+/** Writes the condition lists (count, then triples), adding the pool offset to every condition's `a` word. */
+function writeConditions(view: DataView, off: number, words: U32List, poolOff: number): void {
   let i = 0;
-  while (i < out.length) {
-    const n = out[i]!;
-    for (let j = 0; j < n; j++) out[i + 1 + j * COND_WORDS + 1]! += poolOff;
+  while (i < words.length) {
+    const n = words.at(i);
+    view.setUint32(off + i * 4, n, true);
+    for (let j = 0; j < n; j++) {
+      const at = i + 1 + j * COND_WORDS;
+      view.setUint32(off + at * 4, words.at(at), true);
+      view.setUint32(off + (at + 1) * 4, (words.at(at + 1) + poolOff) >>> 0, true);
+      view.setUint32(off + (at + 2) * 4, words.at(at + 2), true);
+    }
     i += 1 + n * COND_WORDS;
   }
-  return out;
+}
+
+/** A growable list of u32 words. */
+class U32List {
+  private words = new Uint32Array(1024);
+  length = 0;
+
+  push(w: number): void {
+    if (this.length === this.words.length) this.grow();
+    this.words[this.length++] = w;
+  }
+
+  push5(a: number, b: number, c: number, d: number, e: number): void {
+    if (this.length + 5 > this.words.length) this.grow();
+    const w = this.words;
+    const n = this.length;
+    w[n] = a;
+    w[n + 1] = b;
+    w[n + 2] = c;
+    w[n + 3] = d;
+    w[n + 4] = e;
+    this.length = n + 5;
+  }
+
+  at(i: number): number {
+    return this.words[i]!;
+  }
+
+  private grow(): void {
+    const next = new Uint32Array(this.words.length * 2);
+    next.set(this.words);
+    this.words = next;
+  }
 }
 
 interface PoolRef {
@@ -199,55 +274,67 @@ interface PoolRef {
   len: number;
 }
 
-/** Interned UTF-8 strings and regex programs (4-byte aligned), addressed relative to the pool start. */
+/** Interned UTF-8 strings and regex programs (4-byte aligned) in one growable buffer, addressed from its start. */
 class BytePool {
-  private chunks: Uint8Array[] = [];
   length = 0;
+  private buffer = new Uint8Array(64 * 1024);
   private strings = new Map<string, PoolRef>();
-  private programs = new Map<string, PoolRef>();
+  private placed = new Map<string, PoolRef>();
   private static encoder = new TextEncoder();
-  private flat: Uint8Array | null = null;
+
+  /** `programs`: the compiled regexes of the table model (every pattern a condition can name). */
+  constructor(private readonly programs: Map<string, Uint8Array>) {}
 
   string(s: string): PoolRef {
     let ref = this.strings.get(s);
-    if (ref === undefined) this.strings.set(s, (ref = this.append(BytePool.encoder.encode(s), 1)));
+    if (ref === undefined) {
+      // At most 3 UTF-8 bytes per UTF-16 code unit.
+      this.reserve(s.length * 3);
+      const off = this.length;
+      let len = 0;
+      let ascii = true;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        this.buffer[off + i] = c;
+      }
+      if (ascii) len = s.length;
+      else len = BytePool.encoder.encodeInto(s, this.buffer.subarray(off)).written;
+      this.length = off + len;
+      this.strings.set(s, (ref = { off, len }));
+    }
     return ref;
   }
 
   regex(pattern: string): PoolRef {
-    let ref = this.programs.get(pattern);
+    let ref = this.placed.get(pattern);
     if (ref === undefined) {
-      const compiled = compileRegex(pattern);
-      if (!compiled.ok) throw new Error(`route table: regex ${JSON.stringify(pattern)}: ${compiled.reason}`);
-      this.programs.set(pattern, (ref = { off: this.append(compiled.program, 4).off, len: 0 }));
+      const program = this.programs.get(pattern);
+      if (program === undefined) throw new Error(`route table: regex ${JSON.stringify(pattern)} was not compiled`);
+      const off = (this.length + 3) & ~3;
+      this.reserve(off - this.length + program.length);
+      this.buffer.fill(0, this.length, off);
+      this.buffer.set(program, off);
+      this.length = off + program.length;
+      this.placed.set(pattern, (ref = { off, len: 0 }));
     }
     return ref;
   }
 
-  private append(bytes: Uint8Array, align: number): PoolRef {
-    const pad = (align - (this.length % align)) % align;
-    if (pad > 0) this.chunks.push(new Uint8Array(pad));
-    const off = this.length + pad;
-    this.chunks.push(bytes);
-    this.length = off + bytes.length;
-    this.flat = null;
-    return { off, len: bytes.length };
-  }
-
   bytes(): Uint8Array {
-    if (this.flat === null) {
-      this.flat = new Uint8Array(this.length);
-      let at = 0;
-      for (const c of this.chunks) {
-        this.flat.set(c, at);
-        at += c.length;
-      }
-    }
-    return this.flat;
+    return this.buffer.subarray(0, this.length);
   }
 
-  view(): Uint8Array {
-    return this.bytes();
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
   }
 }
 

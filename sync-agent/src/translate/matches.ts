@@ -3,7 +3,6 @@
  * edge could not evaluate faithfully makes the rule invalid (dropped, PartiallyInvalid) rather than match loosely.
  */
 import type { Match, StringMatch } from "../../../schema/snapshot.ts";
-import type { RegexCheck } from "../../../wasm-matcher/src/api.ts";
 import { checkRegex } from "../../../wasm-matcher/src/regex/check.ts";
 import { list, obj, str } from "../k8s/fields.ts";
 import { Reasons, type RouteProblem } from "./conditions.ts";
@@ -12,23 +11,6 @@ export type MatchesResult = { ok: true; matches: Match[] } | { ok: false; proble
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-zA-Z]+$/;
-/**
- * checkRegex compiles the whole program to judge a pattern. The agent re-translates every object on each change,
- * and the verdict is a pure function of the pattern, so verdicts are kept (bounded; cleared when full).
- */
-const regexVerdicts = new Map<string, RegexCheck>();
-const REGEX_CACHE_LIMIT = 4096;
-
-function checkRegexCached(pattern: string): RegexCheck {
-  let verdict = regexVerdicts.get(pattern);
-  if (verdict === undefined) {
-    verdict = checkRegex(pattern);
-    if (regexVerdicts.size >= REGEX_CACHE_LIMIT) regexVerdicts.clear();
-    regexVerdicts.set(pattern, verdict);
-  }
-  return verdict;
-}
-
 /** No matches, or an empty match, means PathPrefix "/" (spec §3). */
 export const DEFAULT_PATH = { type: "PathPrefix", value: "/" } as const;
 
@@ -72,7 +54,7 @@ function translatePath(raw: unknown): Match["path"] | string {
     return problem ? `path ${type} "${value}" ${problem}` : { type, value };
   }
   if (type === "RegularExpression") {
-    const check = checkRegexCached(value);
+    const check = checkRegex(value);
     return check.ok ? { type, value } : `path regular expression "${value}" is not supported: ${check.reason}`;
   }
   return `path type "${type}" is not supported`;
@@ -105,7 +87,7 @@ function translateStringMatches(raw: unknown, what: string, key: (name: string) 
     if (seen.includes(normalized)) continue;
     seen.push(normalized);
     if (type === "RegularExpression") {
-      const check = checkRegexCached(value);
+      const check = checkRegex(value);
       if (!check.ok) return `${what} ${name} regular expression "${value}" is not supported: ${check.reason}`;
     } else if (type !== "Exact") {
       return `${what} ${name} match type "${type}" is not supported`;

@@ -17,10 +17,9 @@ export function compileRegex(pattern: string): CompileResult {
   const parsed = parseRegex(pattern);
   if (!parsed.ok) return parsed;
   const node = removeEdgeAnchors(parsed.node);
-  const cache = new Map();
-  const size = programSize(node, cache);
+  const size = programSize(node);
   if (size > REGEX_MAX_INSTS) return { ok: false, reason: `program too large: ${formatSize(size)} > ${REGEX_MAX_INSTS} instructions` };
-  return { ok: true, program: emitProgram(node, cache) };
+  return { ok: true, program: emitProgram(node) };
 }
 
 function formatSize(n: number): string {

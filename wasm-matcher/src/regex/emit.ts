@@ -28,37 +28,53 @@ interface Inst {
   out: number;
 }
 
-/** Lowered sets by their ranges: a pattern repeats the same class often (x{n,m} copies). */
-type SetCache = Map<string, LoweredSet>;
+/**
+ * Lowered sets are pure functions of their ranges and are never modified, so they are shared by every pattern
+ * compiled in this process: route tables and the translator compile thousands of patterns built from the same few
+ * classes and literals. Single-code-point sets (literals) are keyed by number; the cache is bounded.
+ */
+const sharedLiterals = new Map<number, LoweredSet>();
+const sharedSets = new Map<string, LoweredSet>();
+const SHARED_SET_LIMIT = 4096;
 
-function lowered(cache: SetCache, set: number[]): LoweredSet {
+function lowered(set: number[]): LoweredSet {
+  if (set.length === 2 && set[0] === set[1]) {
+    let result = sharedLiterals.get(set[0]!);
+    if (result === undefined) {
+      result = lowerSet(set);
+      if (sharedLiterals.size >= SHARED_SET_LIMIT) sharedLiterals.clear();
+      sharedLiterals.set(set[0]!, result);
+    }
+    return result;
+  }
   const key = set.join(",");
-  let result = cache.get(key);
+  let result = sharedSets.get(key);
   if (result === undefined) {
     result = lowerSet(set);
-    cache.set(key, result);
+    if (sharedSets.size >= SHARED_SET_LIMIT) sharedSets.clear();
+    sharedSets.set(key, result);
   }
   return result;
 }
 
 /** Instructions `emitProgram` will produce for `node`, Match included. May exceed 2^53 for absurd patterns. */
-export function programSize(node: Node, cache: SetCache = new Map()): number {
-  return nodeSize(node, cache) + 1;
+export function programSize(node: Node): number {
+  return nodeSize(node) + 1;
 }
 
-function nodeSize(node: Node, cache: SetCache): number {
+function nodeSize(node: Node): number {
   switch (node.kind) {
     case "empty":
     case "assert":
       return 1;
     case "set":
-      return lowered(cache, node.set).insts.length;
+      return lowered(node.set).insts.length;
     case "concat":
-      return node.items.reduce((sum, item) => sum + nodeSize(item, cache), 0);
+      return node.items.reduce((sum, item) => sum + nodeSize(item), 0);
     case "alt":
-      return node.items.reduce((sum, item) => sum + nodeSize(item, cache), 0) + node.items.length - 1;
+      return node.items.reduce((sum, item) => sum + nodeSize(item), 0) + node.items.length - 1;
     case "repeat": {
-      const s = nodeSize(node.item, cache);
+      const s = nodeSize(node.item);
       if (node.max === -1) return node.min <= 1 ? s + 1 : node.min * s + 1;
       return node.min * s + (node.max - node.min) * (s + 1);
     }
@@ -69,8 +85,6 @@ class ProgramBuilder {
   readonly insts: Inst[] = [];
   readonly classes: Uint8Array[] = [];
   private readonly classIndex = new Map<string, number>();
-
-  constructor(private readonly cache: SetCache) {}
 
   private emit(op: Op, arg: number, out: number): number {
     this.insts.push({ op, arg, out });
@@ -95,12 +109,12 @@ class ProgramBuilder {
         return { start: pc, holes: [{ pc, arg: false }] };
       }
       case "set":
-        return this.compileSet(lowered(this.cache, node.set));
+        return this.compileSet(lowered(node.set));
       case "concat": {
         const first = this.compile(node.items[0]!);
         let holes = first.holes;
-        for (const item of node.items.slice(1)) {
-          const next = this.compile(item);
+        for (let k = 1; k < node.items.length; k++) {
+          const next = this.compile(node.items[k]!);
           this.patch(holes, next.start);
           holes = next.holes;
         }
@@ -171,19 +185,20 @@ class ProgramBuilder {
   private compileSet(set: LoweredSet): Fragment {
     const base = this.insts.length;
     const holes: Hole[] = [];
-    set.insts.forEach((inst, k) => {
+    for (let k = 0; k < set.insts.length; k++) {
+      const inst = set.insts[k]!;
       let arg = inst.arg;
       if (inst.op === Op.Split) arg += base;
       if (inst.op === Op.Class) arg = this.classFor(inst.bitmap!);
       const out = inst.out === -1 ? -1 : inst.out + base;
       this.emit(inst.op, arg, out);
       if (inst.out === -1 && inst.op !== Op.Fail) holes.push({ pc: base + k, arg: false });
-    });
+    }
     return { start: set.start + base, holes };
   }
 
   private classFor(bitmap: Uint8Array): number {
-    const key = bitmap.join(",");
+    const key = bitmapKey(bitmap);
     let index = this.classIndex.get(key);
     if (index === undefined) {
       index = this.classes.length;
@@ -194,9 +209,21 @@ class ProgramBuilder {
   }
 }
 
+/** Identical bitmaps share one class; the key is computed once per (shared, immutable) bitmap. */
+const bitmapKeys = new WeakMap<Uint8Array, string>();
+
+function bitmapKey(bitmap: Uint8Array): string {
+  let key = bitmapKeys.get(bitmap);
+  if (key === undefined) {
+    key = bitmap.join(",");
+    bitmapKeys.set(bitmap, key);
+  }
+  return key;
+}
+
 /** Builds the program bytes for `node` (whose size the caller has checked against the cap). */
-export function emitProgram(node: Node, cache: SetCache = new Map()): Uint8Array {
-  const b = new ProgramBuilder(cache);
+export function emitProgram(node: Node): Uint8Array {
+  const b = new ProgramBuilder();
   const root = b.compile(node);
   const match = b.insts.length;
   b.insts.push({ op: Op.Match, arg: 0, out: 0 });

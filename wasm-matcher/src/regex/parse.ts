@@ -34,9 +34,13 @@ const ANY_BUT_NL: CharSet = [0, LF - 1, LF + 1, MAX_CODE_POINT];
 const ANY: CharSet = [0, MAX_CODE_POINT];
 
 export function parseRegex(pattern: string): ParseResult {
-  const chars = Array.from(pattern, (c) => c.codePointAt(0)!);
-  const lone = chars.findIndex((c) => c >= SURROGATE_LO && c <= SURROGATE_HI);
-  if (lone >= 0) return { ok: false, reason: `pattern is not valid Unicode: lone surrogate at position ${lone + 1}` };
+  const chars: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.codePointAt(i)!;
+    if (c >= SURROGATE_LO && c <= SURROGATE_HI) return { ok: false, reason: `pattern is not valid Unicode: lone surrogate at position ${chars.length + 1}` };
+    if (c > 0xffff) i++;
+    chars.push(c);
+  }
   const parser = new Parser(chars);
   try {
     return { ok: true, node: parser.parseAll() };
@@ -90,7 +94,8 @@ class Parser {
       }
       const atoms = this.parseAtoms(flags, depth);
       if (atoms.length === 0) continue;
-      items.push(...atoms.slice(0, -1), this.parseQuantifiers(atoms[atoms.length - 1]!));
+      for (let k = 0; k < atoms.length - 1; k++) items.push(atoms[k]!);
+      items.push(this.parseQuantifiers(atoms[atoms.length - 1]!));
     }
     alternatives.push(concat(items));
     return alternate(alternatives);
