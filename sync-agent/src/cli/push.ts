@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { canonicalJson, sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import { compactSnapshot } from "../../../schema/wire.ts";
 import { pointerKey, versionString, type Pointer } from "../../../schema/pointer.ts";
 import { validateSnapshot, type Snapshot } from "../../../schema/snapshot.ts";
 import { DEFAULT_PERSIST_DIR, LocalKvStore } from "../publish/local-kv.ts";
@@ -26,9 +27,9 @@ const USAGE = `usage: edgeway push --snapshot <file> --local [--persist-to <dir>
   --secret-file <file>  dotenv file holding ${SECRET_NAME} (default ${DEFAULT_SECRET_FILE}); the
                         ${SECRET_NAME} environment variable wins when set`;
 
-/** Turns a snapshot into the blob publishSnapshot writes: canonical JSON bytes and their sha256. */
+/** Turns a snapshot into the blob publishSnapshot writes: canonical JSON bytes of its wire form and their sha256. */
 export async function toCompiledSnapshot(snapshot: Snapshot): Promise<CompiledSnapshot> {
-  const bytes = utf8(canonicalJson(snapshot));
+  const bytes = utf8(canonicalJson(compactSnapshot(snapshot)));
   return {
     gateway: `${snapshot.gateway.namespace}/${snapshot.gateway.name}`,
     gatewayGeneration: snapshot.gateway.generation,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson, toBase64, fromBase64 } from "../../../schema/canonical.ts";
+import { compactSnapshot } from "../../../schema/wire.ts";
 import { validateSnapshot } from "../../../schema/snapshot.ts";
 import type { KubeObject } from "../translate/api.ts";
 import { translate } from "../translate/index.ts";
@@ -67,10 +68,12 @@ describe("compileSnapshots", () => {
     expect(another.attachments).toEqual([{ listener: 1, hostnames: ["a.example.com", "b.example.com"] }]);
   });
 
-  it("writes exactly the canonical JSON of the snapshot, and hashes those bytes", async () => {
+  it("writes exactly the canonical JSON of the snapshot's wire form, which reads back as the snapshot, and hashes those bytes", async () => {
     for (const c of await compileText(objects(RICH))) {
       const text = new TextDecoder().decode(c.bytes);
-      expect(text).toBe(canonicalJson(c.snapshot));
+      expect(text).toBe(canonicalJson(compactSnapshot(c.snapshot)));
+      const read = validateSnapshot(JSON.parse(text));
+      expect(read.ok && read.value).toStrictEqual(c.snapshot);
       const digest = Buffer.from(await crypto.subtle.digest("SHA-256", c.bytes)).toString("hex");
       expect(c.sha256).toBe(digest);
     }

@@ -2,11 +2,12 @@
  * compileSnapshots(ir): one Snapshot per Gateway, deterministic down to the byte. Routes are sorted by
  * namespace/name; everything whose order carries no meaning (attachments, hostnames, header and query matches,
  * header modifier entries) is sorted; the route table is compiled by wasm-matcher; the canonical JSON
- * (schema/canonical.ts) is hashed once per Gateway. Every object is built with sorted keys (route.ts), so
- * JSON.stringify yields the canonical form directly.
+ * of the snapshot's wire form (schema/wire.ts: defaults left out) is hashed once per Gateway. Every object is built
+ * with sorted keys (route.ts, wire.ts), so JSON.stringify yields the canonical form directly.
  */
 import { SCHEMA_VERSION, type Snapshot } from "../../../schema/snapshot.ts";
 import { sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import { compactSnapshot } from "../../../schema/wire.ts";
 import type { CompiledSnapshot } from "../translate/api.ts";
 import type { GatewayIR, IR, RouteIR } from "../ir/types.ts";
 import { validate } from "../ir/validate.ts";
@@ -30,7 +31,8 @@ export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
     const key = `${gateway.namespace}/${gateway.name}`;
     const snapshot = compileSnapshot(gateway, routesByGateway.get(key) ?? []);
     snapshot.routeTable = await routeTableFor(snapshot);
-    const bytes = utf8(JSON.stringify(snapshot));
+    // The stored bytes are the wire form (defaults left out, schema/wire.ts); readers get `snapshot` back from them.
+    const bytes = utf8(JSON.stringify(compactSnapshot(snapshot)));
     out.push({ gateway: key, gatewayGeneration: gateway.generation, snapshot, bytes, sha256: await sha256Hex(bytes) });
   }
   return out;

@@ -4,8 +4,9 @@
  * Why nothing else is copied: the blob is canonical JSON (schema/canonical.ts: keys sorted, no whitespace). The
  * translator builds every rule, match, filter and backend with its keys in sorted order and sorts the lists whose
  * order means nothing (header and query matches, header modifier entries, retry codes), so the compiler can share
- * those objects and `JSON.stringify(snapshot)` is already `canonicalJson(snapshot)`, without a second allocating pass
- * over a tree of hundreds of thousands of objects. compile.test.ts and the golden invariants check the equality.
+ * those objects and `JSON.stringify(compactSnapshot(snapshot))` (schema/wire.ts, which only rebuilds rules, matches and
+ * backends to leave defaults out) is already the canonical JSON of the wire form. compile.test.ts and the golden
+ * invariants check the equality.
  */
 import type { Route } from "../../../schema/snapshot.ts";
 import type { AttachmentIR, RouteIR } from "../ir/types.ts";

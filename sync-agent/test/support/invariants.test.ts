@@ -40,8 +40,15 @@ describe("translation invariants", () => {
     const compiled = t.snapshots[0]!;
     const tamperedBytes = { ...compiled, bytes: new Uint8Array([...compiled.bytes.subarray(0, -1), 32]) };
     const problems = await checkInvariants(objects, t.statuses, [tamperedBytes]);
-    expect(problems).toContain("snapshot ns/gw bytes are not the canonical JSON of the snapshot");
+    expect(problems).toContain("snapshot ns/gw bytes are not the canonical JSON of the snapshot's wire form");
+    expect(problems).toContain("snapshot ns/gw bytes do not read back as the snapshot");
     expect(problems).toContain("snapshot ns/gw sha256 does not match its bytes");
+
+    // Bytes that are valid JSON of another snapshot (a route name changed after compiling).
+    const renamed = { ...compiled, snapshot: { ...compiled.snapshot, routes: compiled.snapshot.routes.map((r) => ({ ...r, name: `${r.name}-x` })) } };
+    const renamedProblems = await checkInvariants(objects, t.statuses, [renamed]);
+    expect(renamedProblems).toContain("snapshot ns/gw bytes do not read back as the snapshot");
+    expect(renamedProblems).toContain("snapshot ns/gw bytes are not the canonical JSON of the snapshot's wire form");
 
     const invalid = { ...compiled, snapshot: { ...compiled.snapshot, listeners: [{ name: "", port: 0, protocol: "FTP" }] } } as unknown as typeof compiled;
     expect((await checkInvariants(objects, t.statuses, [invalid])).join("\n")).toContain("fails validateSnapshot");

@@ -3,7 +3,8 @@
  * manifests):
  *
  *  1. every compiled snapshot passes validateSnapshot, names its Gateway, and its bytes are the canonical JSON of the
- *     snapshot with the sha256 it claims (the KV blob is content-addressed);
+ *     snapshot's wire form with the sha256 it claims (the KV blob is content-addressed), which reads back as the
+ *     snapshot itself;
  *  2. every object we own gets conditions: our GatewayClasses and their Gateways in `status.conditions`, and every
  *     route with a parentRef to one of our Gateways an entry in `status.parents` with our controllerName and
  *     conditions (spec §2, DESIGN.md §4 "never crashes ... becomes a status condition");
@@ -14,7 +15,9 @@
  * an object cannot also forget to be checked for it.
  */
 import { validateSnapshot } from "../../../schema/snapshot.ts";
+import { isDeepStrictEqual } from "node:util";
 import { canonicalJson, sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import { compactSnapshot } from "../../../schema/wire.ts";
 import type { CompiledSnapshot, KubeObject, ObjectStatus } from "../../src/translate/api.ts";
 
 export const DEFAULT_CONTROLLER = "edgeway.dev/gateway-controller";
@@ -52,10 +55,23 @@ async function checkSnapshot(compiled: CompiledSnapshot): Promise<string[]> {
   const gw = compiled.snapshot.gateway;
   if (`${gw?.namespace}/${gw?.name}` !== compiled.gateway) problems.push(`${where} names gateway ${gw?.namespace}/${gw?.name}`);
   if (gw?.generation !== compiled.gatewayGeneration) problems.push(`${where} gatewayGeneration differs from snapshot.gateway.generation`);
-  const expected = utf8(canonicalJson(compiled.snapshot));
-  if (!sameBytes(expected, compiled.bytes)) problems.push(`${where} bytes are not the canonical JSON of the snapshot`);
+  const expected = utf8(canonicalJson(compactSnapshot(compiled.snapshot)));
+  if (!sameBytes(expected, compiled.bytes)) problems.push(`${where} bytes are not the canonical JSON of the snapshot's wire form`);
+  if (!readsBackAs(compiled.bytes, compiled.snapshot)) problems.push(`${where} bytes do not read back as the snapshot`);
   if ((await sha256Hex(compiled.bytes)) !== compiled.sha256) problems.push(`${where} sha256 does not match its bytes`);
   return problems;
+}
+
+/** Whether the bytes, read as the worker reads them (JSON, then validateSnapshot filling defaults), give `snapshot`. */
+function readsBackAs(bytes: Uint8Array, snapshot: unknown): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return false;
+  }
+  const read = validateSnapshot(parsed);
+  return read.ok && isDeepStrictEqual(read.value, snapshot);
 }
 
 function checkStatuses(
