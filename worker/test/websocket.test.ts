@@ -5,7 +5,8 @@
  * forwarding path itself is `upstreamRequest` keeping `Upgrade: websocket` for `ws` backends (docs/worker.md).
  */
 import { describe, expect, it } from "vitest";
-import { upstreamRequest } from "../src/pipeline/forward.ts";
+import { initialDraft, readClientHeaders, upstreamRequest } from "../src/pipeline/forward.ts";
+import { normalizeRequest } from "../src/pipeline/normalize.ts";
 import { call, origin } from "./support/drive.ts";
 import { publish, route, rule, snapshot, uniqueGateway } from "./support/snapshots.ts";
 
@@ -17,6 +18,18 @@ describe("WebSocket", () => {
     const plain = upstreamRequest(draft, { ref: "http", origin: "http://127.0.0.1:1", protocol: "http" }, null, signal);
     expect(ws.headers.get("upgrade")).toBe("websocket");
     expect(plain.headers.get("upgrade")).toBeNull();
+  });
+
+  it("keeps the client's Upgrade: websocket although its Connection header lists it", () => {
+    const client = readClientHeaders(new Headers({ connection: "Upgrade, x-hop", upgrade: "websocket", "x-hop": "1", "x-kept": "2" }));
+    const normalized = normalizeRequest("GET", "http://app.example/ws");
+    if (!normalized.ok) throw new Error(normalized.reason);
+    const upstream = upstreamRequest(initialDraft(client, normalized.value), { ref: "ws", origin: "http://127.0.0.1:1", protocol: "ws" }, null, undefined);
+    expect(client.webSocketUpgrade).toBe(true);
+    expect(upstream.headers.get("upgrade")).toBe("websocket");
+    expect(upstream.headers.get("connection")).toBeNull();
+    expect(upstream.headers.get("x-hop")).toBeNull();
+    expect(upstream.headers.get("x-kept")).toBe("2");
   });
 
   it("does not upgrade towards a plain http backend", async () => {

@@ -21,9 +21,10 @@ export type PreparedBody =
   | { kind: "buffered"; bytes: Uint8Array<ArrayBuffer> }
   | { kind: "streamed"; stream: ReadableStream<Uint8Array>; overLimit: OverLimit };
 
-export async function prepareBody(request: Request, bufferLimit: number, maxBodyBytes: number): Promise<PreparedBody> {
-  if (request.body === null) return { kind: "none" };
-  const reader = request.body.getReader();
+export const NO_BODY: PreparedBody = { kind: "none" };
+
+export async function prepareBody(stream: ReadableStream<Uint8Array>, bufferLimit: number, maxBodyBytes: number): Promise<PreparedBody> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

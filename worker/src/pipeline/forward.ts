@@ -1,8 +1,8 @@
 /**
  * Building the upstream request and cleaning the upstream response (DESIGN.md §3 step 5).
  *
- * - The upstream URL is a copy of the snapshot's origin URL with `pathname` and `search` set: never
- *   `new URL(clientPath, origin)`, which lets `//evil.example/x` or `/\evil.example` change the host.
+ * - The upstream URL is the snapshot origin's `scheme://authority` followed by the normalized path and the query:
+ *   never `new URL(clientPath, origin)`, which lets `//evil.example/x` or `/\evil.example` change the host.
  * - Hop-by-hop headers are removed both ways (RFC 9110 §7.6.1), including every name the peer's Connection header
  *   lists; this happens before the gateway adds its own headers, so a client's `Connection: x-forwarded-for` cannot
  *   strip them. Framing headers (Content-Length, Transfer-Encoding) are never copied: the runtime frames bodies.
@@ -36,72 +36,138 @@ export interface UpstreamDraft {
   host: string;
 }
 
-export function connectionListed(headers: Headers): Set<string> {
+/**
+ * The client's headers, read in one pass (a Headers iteration crosses into the runtime once per field, so the
+ * pipeline reads them once): their size for the 431 limit, the fields that may travel upstream and the few values
+ * the gateway itself needs.
+ */
+export interface ClientHeaders {
+  /** Bytes as on the wire: "name: value\r\n" per field. */
+  bytes: number;
+  /**
+   * Fields that may go upstream: without hop-by-hop and Connection-listed names, framing headers, Host, the debug
+   * header and the X-Forwarded-* fields the gateway sets itself. `Upgrade` is kept only for a WebSocket upgrade.
+   */
+  forwardable: [string, string][];
+  webSocketUpgrade: boolean;
+  clientIp: string | null;
+  /** The client's X-Forwarded-For (the gateway appends the client IP to it). */
+  forwardedFor: string | null;
+  /** The client's Connection header lists X-Forwarded-For: without a client IP to append, none is sent. */
+  forwardedForIsHopByHop: boolean;
+  debugToken: string | null;
+  contentLength: string | null;
+}
+
+const NEVER_FORWARDED = new Set<string>([...HOP_BY_HOP, "content-length", "host", DEBUG_HEADER, "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
+
+export function readClientHeaders(headers: Headers): ClientHeaders {
+  const out: ClientHeaders = { bytes: 0, forwardable: [], webSocketUpgrade: false, clientIp: null, forwardedFor: null, forwardedForIsHopByHop: false, debugToken: null, contentLength: null };
+  let connection: string | null = null;
+  let upgrade: string | null = null;
+  for (const entry of headers) {
+    const name = entry[0];
+    out.bytes += name.length + entry[1].length + 4;
+    if (!NEVER_FORWARDED.has(name)) {
+      out.forwardable.push(entry);
+      if (name === "cf-connecting-ip") out.clientIp = entry[1];
+      continue;
+    }
+    if (name === "connection") connection = entry[1];
+    else if (name === "upgrade") upgrade = entry[1];
+    else if (name === "x-forwarded-for") out.forwardedFor = entry[1];
+    else if (name === DEBUG_HEADER) out.debugToken = entry[1];
+    else if (name === "content-length") out.contentLength = entry[1];
+  }
+  if (connection !== null) {
+    // RFC 9110 §7.6.1: the fields the client's Connection header names are for this hop only.
+    const listed = connectionListed(connection);
+    out.forwardable = out.forwardable.filter(([name]) => !listed.has(name));
+    out.forwardedForIsHopByHop = listed.has("x-forwarded-for");
+  }
+  // A WebSocket upgrade keeps its Upgrade field (even though `Connection: upgrade` lists it): workerd performs the
+  // handshake for `ws` backends.
+  out.webSocketUpgrade = upgrade !== null && upgrade.toLowerCase() === "websocket";
+  if (out.webSocketUpgrade) out.forwardable.push(["upgrade", upgrade!]);
+  return out;
+}
+
+export function connectionListed(value: string): Set<string> {
   const listed = new Set<string>();
-  for (const token of (headers.get("connection") ?? "").split(",")) {
+  for (const token of value.split(",")) {
     const name = token.trim().toLowerCase();
     if (name) listed.add(name);
   }
   return listed;
 }
 
-/** Copies `source` without hop-by-hop, Connection-listed and framing headers (and `extraDrop`). */
-export function withoutHopByHop(source: Headers, keepUpgrade = false, extraDrop: readonly string[] = []): Headers {
-  const drop = new Set<string>([...HOP_BY_HOP, ...connectionListed(source), "content-length", ...extraDrop]);
-  if (keepUpgrade) drop.delete("upgrade");
-  const out = new Headers();
-  for (const [name, value] of source) if (!drop.has(name)) out.append(name, value);
-  return out;
+/** Removes hop-by-hop, Connection-listed and framing headers in place (a response copy's headers). */
+export function stripHopByHop(headers: Headers): void {
+  const connection = headers.get("connection");
+  if (connection !== null) {
+    for (const name of connectionListed(connection)) if (HEADER_NAME.test(name)) headers.delete(name);
+  }
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  headers.delete("content-length");
 }
 
-function isWebSocketUpgrade(headers: Headers): boolean {
-  return (headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+/** RFC 9110 §5.6.2 token: only such names can be deleted from a Headers object without a TypeError. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/** The initial draft: the client's forwardable headers, then the gateway's forwarding headers. */
+export function initialDraft(client: ClientHeaders, normalized: NormalizedRequest): UpstreamDraft {
+  const fields = client.forwardable;
+  const clientIp = client.clientIp;
+  const priorXff = client.forwardedFor;
+  const xff = clientIp ? (priorXff ? `${priorXff}, ${clientIp}` : clientIp) : client.forwardedForIsHopByHop ? null : priorXff;
+  if (xff) fields.push(["x-forwarded-for", xff]);
+  fields.push(["x-forwarded-proto", normalized.scheme], ["x-forwarded-host", normalized.authority]);
+  return { method: normalized.method, path: normalized.path, query: normalized.query, headers: new Headers(fields), host: normalized.authority };
 }
 
-/** The initial draft: client headers cleaned, then the gateway's forwarding headers added. */
-export function initialDraft(request: Request, normalized: NormalizedRequest): UpstreamDraft {
-  const headers = withoutHopByHop(request.headers, isWebSocketUpgrade(request.headers), ["host", DEBUG_HEADER]);
-  const clientIp = request.headers.get("cf-connecting-ip");
-  const priorXff = request.headers.get("x-forwarded-for");
-  if (clientIp) headers.set("x-forwarded-for", priorXff ? `${priorXff}, ${clientIp}` : clientIp);
-  headers.set("x-forwarded-proto", normalized.scheme);
-  headers.set("x-forwarded-host", normalized.authority);
-  return { method: normalized.method, path: normalized.path, query: normalized.query, headers, host: normalized.authority };
-}
+const originPrefixes = new Map<string, string>();
 
-export function upstreamUrl(origin: string, path: string, query: string): URL {
-  const url = new URL(origin);
-  url.pathname = path;
-  url.search = query ? `?${query}` : "";
-  return url;
+/**
+ * `scheme://host[:port]` of a snapshot origin followed by the normalized path: the origin's authority is fixed before
+ * the path, and a path starting with "/" cannot change it (even `//x` is then a path). Never
+ * `new URL(clientPath, origin)`, which lets `//evil.example/x` change the host.
+ */
+export function upstreamUrl(origin: string, path: string, query: string): string {
+  let prefix = originPrefixes.get(origin);
+  if (prefix === undefined) {
+    const url = new URL(origin);
+    prefix = `${url.protocol}//${url.host}`;
+    originPrefixes.set(origin, prefix);
+  }
+  if (!path.startsWith("/")) path = `/${path}`;
+  return query ? `${prefix}${path}?${query}` : `${prefix}${path}`;
 }
 
 /**
  * The fetch() request for one attempt. Host is set explicitly to the intended host; note that workerd's fetch()
  * replaces it with the origin URL's authority (docs/worker.md "Host"), which is why X-Forwarded-Host carries the
- * client's host as well.
+ * client's host as well. The draft's headers are finished in place (the same for every attempt): the Request
+ * constructor copies them.
  */
-export function upstreamRequest(draft: UpstreamDraft, target: BackendRef, body: BodyInit | null, signal: AbortSignal): Request {
-  const headers = new Headers(draft.headers);
+export function upstreamRequest(draft: UpstreamDraft, target: BackendRef, body: BodyInit | null, signal: AbortSignal | undefined): Request {
+  const headers = draft.headers;
   headers.set("host", draft.host);
   // workerd performs the WebSocket handshake itself when it sees `Upgrade: websocket` (it adds Connection and the
   // key); anything else that asks to upgrade is sent as a plain request.
-  if (!(target.protocol === "ws" && isWebSocketUpgrade(draft.headers))) headers.delete("upgrade");
+  if (target.protocol !== "ws" || (headers.get("upgrade") ?? "").toLowerCase() !== "websocket") headers.delete("upgrade");
   return new Request(upstreamUrl(target.origin, draft.path, draft.query), {
     method: draft.method,
     headers,
     body: draft.method === "GET" || draft.method === "HEAD" ? null : body,
     redirect: "manual",
-    signal,
+    signal: signal ?? null,
   });
 }
 
 /** The client-facing response: upstream status and body, headers without hop-by-hop/framing ones. */
 export function downstreamResponse(upstream: Response): Response {
   if (upstream.status === 101 || upstream.webSocket) return upstream;
-  return new Response(upstream.body, {
-    status: upstream.status,
-    statusText: upstream.statusText,
-    headers: withoutHopByHop(upstream.headers),
-  });
+  const response = new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
+  stripHopByHop(response.headers);
+  return response;
 }

@@ -10,21 +10,21 @@ export interface LimitViolation {
   reason: string;
 }
 
-/** Header bytes as on the wire: "name: value\r\n" per field. */
-export function headerBytes(headers: Headers): number {
-  let total = 0;
-  for (const [name, value] of headers) total += name.length + value.length + 4;
-  return total;
+/** What the limits read of the request's headers (forward.ts `readClientHeaders` collects it in its one pass). */
+export interface HeaderFacts {
+  /** Header fields as on the wire, "name: value\r\n" each. */
+  bytes: number;
+  contentLength: string | null;
 }
 
-export function checkRequestLimits(request: Request, config: WorkerConfig): LimitViolation | null {
-  if (request.url.length > config.maxUrlLength) {
+export function checkRequestLimits(url: string, headers: HeaderFacts, config: WorkerConfig): LimitViolation | null {
+  if (url.length > config.maxUrlLength) {
     return { status: 414, reason: `URL longer than ${config.maxUrlLength} bytes` };
   }
-  if (headerBytes(request.headers) > config.maxHeaderBytes) {
+  if (headers.bytes > config.maxHeaderBytes) {
     return { status: 431, reason: `request headers larger than ${config.maxHeaderBytes} bytes` };
   }
-  const declared = request.headers.get("content-length");
+  const declared = headers.contentLength;
   if (declared !== null) {
     const length = Number(declared);
     if (!/^\d+$/.test(declared.trim()) || !Number.isSafeInteger(length)) return { status: 400, reason: "invalid Content-Length" };

@@ -7,7 +7,7 @@ import { tokenMatches } from "../auth.ts";
 import { resolveConfig, type Env, type BackgroundTasks } from "../env.ts";
 import { writeAccessLog, type AccessLogEntry } from "../log.ts";
 import { versionOf, type SnapshotRegistry } from "../snapshot/store.ts";
-import { DEBUG_HEADER } from "./forward.ts";
+import { readClientHeaders } from "./forward.ts";
 import { checkRequestLimits } from "./limits.ts";
 import { normalizeRequest, type NormalizedRequest } from "./normalize.ts";
 import { localResponse, withDebugHeaders } from "./respond.ts";
@@ -50,7 +50,8 @@ export async function handleProxy(request: Request, env: Env, ctx: BackgroundTas
 
 async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, deps: ProxyDeps, entry: AccessLogEntry): Promise<Response> {
   const config = resolveConfig(env);
-  const violation = checkRequestLimits(request, config);
+  const client = readClientHeaders(request.headers);
+  const violation = checkRequestLimits(request.url, client, config);
   if (violation) {
     entry.reason = violation.reason;
     return localResponse(violation.status, violation.reason);
@@ -87,6 +88,7 @@ async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, dep
   const log: RuleLog = { backend: null, attempts: 0 };
   const response = await executeRule({
     request,
+    client,
     normalized: req,
     rule,
     listenerPort: listener.port,
@@ -100,7 +102,7 @@ async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, dep
   if (log.reason) entry.reason = log.reason;
   if (log.mirrors) entry.mirrors = log.mirrors;
 
-  if (request.headers.has(DEBUG_HEADER) && (await tokenMatches(request.headers.get(DEBUG_HEADER), config.statusToken))) {
+  if (client.debugToken !== null && (await tokenMatches(client.debugToken, config.statusToken))) {
     return withDebugHeaders(response, { gateway: loaded.gateway, route: entry.route, rule: rule.index, backend: log.backend, snapshot: entry.snapshot });
   }
   return response;

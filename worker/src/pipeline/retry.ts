@@ -44,7 +44,7 @@ export function backoffDelay(backoffMs: number, retryNumber: number, maxFactor: 
 }
 
 export async function forwardWithRetries(
-  send: (signal: AbortSignal) => Promise<Response>,
+  send: (signal: AbortSignal | undefined) => Promise<Response>,
   plan: RetryPlan,
   deadline: RequestDeadline,
 ): Promise<ForwardOutcome> {

@@ -5,13 +5,13 @@
 import type { BackendRef, Cors, Filter, HeaderModifier, Rule } from "../../../schema/snapshot.ts";
 import type { WorkerConfig, BackgroundTasks } from "../env.ts";
 import { pickBackend } from "./backend.ts";
-import { bodyInit, BodyTooLarge, prepareBody, type PreparedBody } from "./body.ts";
+import { bodyInit, BodyTooLarge, NO_BODY, prepareBody, type PreparedBody } from "./body.ts";
 import { applyCorsToResponse, isPreflight, preflightResponse } from "./filters/cors.ts";
 import { applyHeaderModifier } from "./filters/headers.ts";
 import { captureDraft, sampled, sendMirror } from "./filters/mirror.ts";
 import { applyPathModifier } from "./filters/path.ts";
 import { redirectResponse } from "./filters/redirect.ts";
-import { downstreamResponse, initialDraft, upstreamRequest, type UpstreamDraft } from "./forward.ts";
+import { downstreamResponse, initialDraft, upstreamRequest, type ClientHeaders, type UpstreamDraft } from "./forward.ts";
 import type { NormalizedRequest } from "./normalize.ts";
 import { applyResponseModifiers, localResponse } from "./respond.ts";
 import { forwardWithRetries } from "./retry.ts";
@@ -19,6 +19,8 @@ import { RequestDeadline } from "./timeouts.ts";
 
 export interface RuleContext {
   request: Request;
+  /** The client's headers as read once at request start. */
+  client: ClientHeaders;
   normalized: NormalizedRequest;
   rule: Rule;
   listenerPort: number;
@@ -45,7 +47,7 @@ interface FilterState {
 export async function executeRule(rc: RuleContext): Promise<Response> {
   const { rule, normalized, request } = rc;
   const cors = findCors(rule.filters);
-  const state: FilterState = { draft: initialDraft(request, normalized), cors, mirrors: [] };
+  const state: FilterState = { draft: initialDraft(rc.client, normalized), cors, mirrors: [] };
   const ruleResponseModifiers = responseModifiersOf(rule.filters);
 
   // GEP-1767: a preflight is answered by the gateway and MUST NOT be passed upstream.
@@ -69,13 +71,16 @@ export async function executeRule(rc: RuleContext): Promise<Response> {
   const responseModifiers = [...ruleResponseModifiers, ...responseModifiersOf(choice.backend.filters)];
   if (backendEarly) return applyResponseModifiers(backendEarly, responseModifiers);
 
-  let body: PreparedBody;
-  try {
-    body = await prepareBody(request, rc.config.retryBufferBytes, rc.config.maxBodyBytes);
-  } catch (error) {
-    if (error instanceof BodyTooLarge) return localResponse(413, error.message);
-    rc.log.reason = "request body could not be read";
-    return localResponse(400, rc.log.reason);
+  // A request without a body (most GETs) skips the body step entirely.
+  let body: PreparedBody = NO_BODY;
+  if (request.body !== null) {
+    try {
+      body = await prepareBody(request.body, rc.config.retryBufferBytes, rc.config.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return localResponse(413, error.message);
+      rc.log.reason = "request body could not be read";
+      return localResponse(400, rc.log.reason);
+    }
   }
   dispatchMirrors(state, body, rc);
   return forward(rc, state, choice.target, body, responseModifiers);
@@ -87,8 +92,7 @@ async function forward(rc: RuleContext, state: FilterState, target: BackendRef, 
   const deadline = new RequestDeadline(rule.timeouts.requestMs);
   try {
     const outcome = await forwardWithRetries(
-      (signal) =>
-        fetch(upstreamRequest(state.draft, target, bodyInit(body), body.kind === "streamed" ? AbortSignal.any([signal, body.overLimit.abort.signal]) : signal)),
+      (signal) => fetch(upstreamRequest(state.draft, target, bodyInit(body), attemptSignal(signal, body))),
       {
         retry: rule.retry,
         method: state.draft.method,
@@ -115,6 +119,13 @@ async function forward(rc: RuleContext, state: FilterState, target: BackendRef, 
   } finally {
     deadline.dispose();
   }
+}
+
+/** A streamed body that crosses the size limit aborts the attempt as well. */
+function attemptSignal(signal: AbortSignal | undefined, body: PreparedBody): AbortSignal | undefined {
+  if (body.kind !== "streamed") return signal;
+  const overLimit = body.overLimit.abort.signal;
+  return signal ? AbortSignal.any([signal, overLimit]) : overLimit;
 }
 
 /** Request-side filters in the order written (spec §4: filters SHOULD run in order). A Response ends the request. */

@@ -15,6 +15,10 @@ export async function selectSnapshot(
   ctx: BackgroundTasks,
   request: NormalizedRequest,
 ): Promise<LoadedSnapshot | null> {
+  if (config.gateways.length === 1) {
+    const only = registry.for(config.gateways[0]!);
+    return only.current(kv, config, ctx) ?? only.ensure(kv, config, ctx);
+  }
   const entries = config.gateways.map((gateway) => registry.for(gateway));
   let candidates = entries.map((entry) => entry.current(kv, config, ctx)).filter(isLoaded);
   // Only a fully cold isolate waits (bounded) for loads; otherwise the missing ones load in the background.

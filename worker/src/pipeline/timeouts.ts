@@ -5,21 +5,25 @@
  */
 
 export class RequestDeadline {
-  private readonly controller = new AbortController();
+  /** Only a deadline that can expire has a controller and a timer (most rules configure none). */
+  private readonly controller: AbortController | null;
   private readonly timer: ReturnType<typeof setTimeout> | null;
   private readonly endsAt: number;
 
   constructor(readonly timeoutMs: number) {
-    this.endsAt = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-    this.timer = timeoutMs > 0 ? setTimeout(() => this.controller.abort(new Error("request timeout")), timeoutMs) : null;
+    const controller = timeoutMs > 0 ? new AbortController() : null;
+    this.controller = controller;
+    this.endsAt = controller ? Date.now() + timeoutMs : Infinity;
+    this.timer = controller ? setTimeout(() => controller.abort(new Error("request timeout")), timeoutMs) : null;
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  /** Aborts when the request timeout expires; null when there is none. */
+  get signal(): AbortSignal | null {
+    return this.controller?.signal ?? null;
   }
 
   get expired(): boolean {
-    return this.controller.signal.aborted;
+    return this.controller?.signal.aborted ?? false;
   }
 
   remainingMs(): number {
@@ -39,15 +43,24 @@ export type AttemptResult =
 
 /** One upstream attempt under both deadlines. Never throws. */
 export async function attemptWithTimeout(
-  send: (signal: AbortSignal) => Promise<Response>,
+  send: (signal: AbortSignal | undefined) => Promise<Response>,
   deadline: RequestDeadline,
   backendRequestMs: number,
 ): Promise<AttemptResult> {
   if (deadline.expired) return { kind: "request-timeout" };
+  const deadlineSignal = deadline.signal;
+  if (deadlineSignal === null && backendRequestMs <= 0) {
+    // No timeout configured: no AbortController, listener or timer for this attempt.
+    try {
+      return { kind: "response", response: await send(undefined) };
+    } catch (error) {
+      return { kind: "connection-error", message: error instanceof Error ? error.message : String(error) };
+    }
+  }
   const controller = new AbortController();
   let perTryFired = false;
   const onDeadline = () => controller.abort(new Error("request timeout"));
-  deadline.signal.addEventListener("abort", onDeadline);
+  deadlineSignal?.addEventListener("abort", onDeadline);
   const timer =
     backendRequestMs > 0
       ? setTimeout(() => {
@@ -63,7 +76,7 @@ export async function attemptWithTimeout(
     return { kind: "connection-error", message: error instanceof Error ? error.message : String(error) };
   } finally {
     if (timer !== null) clearTimeout(timer);
-    deadline.signal.removeEventListener("abort", onDeadline);
+    deadlineSignal?.removeEventListener("abort", onDeadline);
   }
 }
 
@@ -71,15 +84,17 @@ export async function attemptWithTimeout(
 export function sleepWithin(ms: number, deadline: RequestDeadline): Promise<boolean> {
   if (deadline.expired) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
+  const signal = deadline.signal;
+  if (signal === null) return new Promise((resolve) => setTimeout(() => resolve(true), ms));
   return new Promise((resolve) => {
     const onAbort = () => {
       clearTimeout(timer);
       resolve(false);
     };
     const timer = setTimeout(() => {
-      deadline.signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
       resolve(true);
     }, ms);
-    deadline.signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }
