@@ -145,9 +145,9 @@ export function buildTableModel(snapshot: Snapshot): TableModel {
     }
   }
 
-  // Two lookup maps reused for every group (a 10,000-route table has thousands of groups).
-  const exactBuckets = new Map<string, PathBucket>();
-  const prefixBuckets = new Map<string, PathBucket>();
+  // Two lookup maps shared by all groups (a 10,000-route table has thousands of groups).
+  const exactBuckets = new Map<string, GroupBucket>();
+  const prefixBuckets = new Map<string, GroupBucket>();
   for (const [group, list] of members) splitIntoBuckets(group, list.sort(comparePrecedence), exactBuckets, prefixBuckets);
   return {
     listeners,
@@ -246,23 +246,31 @@ export function comparePrecedence(a: Candidate, b: Candidate): number {
  * normalized prefix), each keeping precedence order. Buckets are ordered by their best candidate, so a lookup that
  * visits exact, then regex, then prefixes longest-first meets candidates in precedence order.
  */
-function splitIntoBuckets(group: Group, sorted: Candidate[], exact: Map<string, PathBucket>, prefix: Map<string, PathBucket>): void {
-  exact.clear();
-  prefix.clear();
+function splitIntoBuckets(group: Group, sorted: Candidate[], exact: Map<string, GroupBucket>, prefix: Map<string, GroupBucket>): void {
   for (const c of sorted) {
     if (c.pathType === "RegularExpression") {
       group.regex.push(c);
       continue;
     }
     const map = c.pathType === "Exact" ? exact : prefix;
-    const bucket = map.get(c.bucketKey);
-    if (bucket !== undefined) {
-      bucket.candidates.push(c);
+    const known = map.get(c.bucketKey);
+    if (known !== undefined && known.group === group.id) {
+      known.bucket.candidates.push(c);
       continue;
     }
     // Most buckets hold one candidate: an exact-size list rather than an empty one that grows on first push.
-    const created: PathBucket = { key: c.bucketKey, candidates: [c] };
-    map.set(c.bucketKey, created);
-    (c.pathType === "Exact" ? group.exact : group.prefix).push(created);
+    const bucket: PathBucket = { key: c.bucketKey, candidates: [c] };
+    // An entry of an earlier group is simply replaced: groups are split one after the other.
+    if (known !== undefined) {
+      known.group = group.id;
+      known.bucket = bucket;
+    } else map.set(c.bucketKey, { group: group.id, bucket });
+    (c.pathType === "Exact" ? group.exact : group.prefix).push(bucket);
   }
+}
+
+/** The bucket a path key has in the group being split (see splitIntoBuckets). */
+interface GroupBucket {
+  group: number;
+  bucket: PathBucket;
 }

@@ -51,18 +51,19 @@ export function validate(ir: IR): IRProblem[] {
       }
     }
     for (const rule of route.rules) {
-      const at = `route ${key} rule ${rule.index}`;
-      if (rule.matches.length === 0) problems.push({ code: "EmptyMatches", at, message: "rule has no matches" });
+      // Built only for a problem: this runs for every rule of every route on each compile.
+      const at = (): string => `route ${key} rule ${rule.index}`;
+      if (rule.matches.length === 0) problems.push({ code: "EmptyMatches", at: at(), message: "rule has no matches" });
       const { requestMs, backendRequestMs } = rule.timeouts;
       if (!(requestMs >= 0 && backendRequestMs >= 0) || (requestMs > 0 && backendRequestMs > requestMs)) {
-        problems.push({ code: "InvalidTimeout", at, message: `backendRequest ${backendRequestMs}ms exceeds request ${requestMs}ms` });
+        problems.push({ code: "InvalidTimeout", at: at(), message: `backendRequest ${backendRequestMs}ms exceeds request ${requestMs}ms` });
       }
       for (const backend of rule.backends) {
         if (!Number.isInteger(backend.weight) || backend.weight < 0 || backend.weight > 1_000_000) {
-          problems.push({ code: "InvalidWeight", at, message: `backend ${backend.ref} weight ${backend.weight}` });
+          problems.push({ code: "InvalidWeight", at: at(), message: `backend ${backend.ref} weight ${backend.weight}` });
         }
         if (backend.target === null && backend.status < 400) {
-          problems.push({ code: "InvalidBackend", at, message: `invalid backend ${backend.ref} must answer with an error status` });
+          problems.push({ code: "InvalidBackend", at: at(), message: `invalid backend ${backend.ref} must answer with an error status` });
         }
       }
     }

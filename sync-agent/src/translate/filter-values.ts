@@ -14,32 +14,43 @@ const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 /** CEL on HTTPRouteRule; an impossible filter/match combination, so the rule gets IncompatibleFilters (spec §4). */
 export const INCOMPATIBLE_PREFIX = "ReplacePrefixMatch needs exactly one match in the rule, with a PathPrefix path";
 
+const NO_HEADERS = Object.freeze([]) as unknown as HeaderModifier["set"];
+const NO_NAMES = Object.freeze([]) as unknown as string[];
+
 /** Header names are case-insensitive and each may be the subject of only one action (spec §4). */
 export function translateHeaderModifier(raw: unknown): HeaderModifier | string {
   if (raw === undefined) return "the modifier is required for this filter type";
   const spec = obj(raw);
   const seen: string[] = [];
-  const modifier: HeaderModifier = { add: [], remove: [], set: [] };
+  // Lists of exact size (they live as long as the IR), one shared frozen list when empty.
+  const modifier: HeaderModifier = { add: NO_HEADERS, remove: NO_NAMES, set: NO_HEADERS };
   for (const action of ["set", "add"] as const) {
-    const entries = list(spec[action]).map(obj);
+    const entries = list(spec[action]);
     if (entries.length > MAX_HEADER_ACTIONS) return `${action} has more than ${MAX_HEADER_ACTIONS} entries`;
-    for (const entry of entries) {
+    if (entries.length === 0) continue;
+    const values = new Array<HeaderModifier["set"][number]>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = obj(entries[i]);
       const name = str(entry.name) ?? "";
       const problem = claimHeader(seen, name);
       if (problem) return problem;
       const value = str(entry.value) ?? "";
       // RFC 9110 §5.5: field values never contain CR, LF or NUL; the edge could not send such a header at all.
       if (/[\r\n\0]/.test(value)) return `header "${name}" value contains CR, LF or NUL`;
-      modifier[action].push({ name: name.toLowerCase(), value });
+      values[i] = { name: name.toLowerCase(), value };
     }
+    modifier[action] = values;
   }
   const removes = list(spec.remove);
   if (removes.length > MAX_HEADER_ACTIONS) return `remove has more than ${MAX_HEADER_ACTIONS} entries`;
-  for (const entry of removes) {
-    const name = str(entry) ?? "";
-    const problem = claimHeader(seen, name);
-    if (problem) return problem;
-    modifier.remove.push(name.toLowerCase());
+  if (removes.length > 0) {
+    modifier.remove = new Array<string>(removes.length);
+    for (let i = 0; i < removes.length; i++) {
+      const name = str(removes[i]) ?? "";
+      const problem = claimHeader(seen, name);
+      if (problem) return problem;
+      modifier.remove[i] = name.toLowerCase();
+    }
   }
   // Names are unique within the modifier, so sorting loses nothing and makes equal modifiers serialize equally.
   if (modifier.add.length > 1) modifier.add.sort(byName);

@@ -20,12 +20,18 @@ export interface FiltersResult {
   refProblems: RouteProblem[];
 }
 
+/** The result for no filters (most rules and backends), shared and frozen: the IR is plain data nobody modifies. */
+const NO_FILTERS: FiltersResult = Object.freeze({
+  filters: Object.freeze([]) as unknown as Filter[],
+  refProblems: Object.freeze([]) as unknown as RouteProblem[],
+});
+
 /** CEL: these may appear at most once per filter list; RequestMirror and ExtensionRef may repeat. */
 const AT_MOST_ONCE = new Set(["CORS", "RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite"]);
 
 export function translateFilters(raw: unknown, matches: readonly Match[], ctx: BackendContext, where: string): FiltersResult {
   const entries = list(raw);
-  if (entries.length === 0) return { filters: [], refProblems: [] };
+  if (entries.length === 0) return NO_FILTERS;
   const filters: Filter[] = [];
   const refProblems: RouteProblem[] = [];
   const seen: string[] = [];

@@ -11,12 +11,18 @@ export type MatchesResult = { ok: true; matches: Match[] } | { ok: false; proble
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-zA-Z]+$/;
+/**
+ * One shared, frozen empty list for every match without header or query-param matches (most of them): the IR is
+ * plain data nobody modifies, and a 10,000-route translation otherwise keeps tens of thousands of empty arrays alive.
+ */
+const NO_STRING_MATCHES = Object.freeze([]) as unknown as StringMatch[];
+
 /** No matches, or an empty match, means PathPrefix "/" (spec §3). */
 export const DEFAULT_PATH = { type: "PathPrefix", value: "/" } as const;
 
 export function translateMatches(raw: unknown): MatchesResult {
   const entries = list(raw);
-  if (entries.length === 0) return { ok: true, matches: [{ headers: [], method: null, path: { ...DEFAULT_PATH }, queryParams: [] }] };
+  if (entries.length === 0) return { ok: true, matches: [{ headers: NO_STRING_MATCHES, method: null, path: { ...DEFAULT_PATH }, queryParams: NO_STRING_MATCHES }] };
   const matches: Match[] = [];
   for (let i = 0; i < entries.length; i++) {
     const result = translateMatch(obj(entries[i]));
@@ -74,8 +80,8 @@ export function pathValueProblem(value: string): string | undefined {
 /** Headers and query params: only the first entry per name counts (spec §3); headers compare names case-insensitively. */
 function translateStringMatches(raw: unknown, what: string, key: (name: string) => string): StringMatch[] | string {
   const entries = list(raw);
+  if (entries.length === 0) return NO_STRING_MATCHES;
   const out: StringMatch[] = [];
-  if (entries.length === 0) return out;
   const seen: string[] = [];
   for (let i = 0; i < entries.length; i++) {
     const entry = obj(entries[i]);

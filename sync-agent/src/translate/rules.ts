@@ -36,7 +36,8 @@ export function translateRule(raw: Record<string, unknown>, index: number, ctx: 
   if (rawBackends.length > 0 && filters.filters.some((f) => f.type === "RequestRedirect")) {
     return dropped(where, { reason: Reasons.IncompatibleFilters, message: "RequestRedirect cannot be combined with backendRefs" });
   }
-  const backends: Backend[] = [];
+  // Exact size: the list lives as long as the IR (an empty array that is pushed to reserves room for 16).
+  const backends = new Array<Backend>(rawBackends.length);
   for (let j = 0; j < rawBackends.length; j++) {
     const rawBackend = obj(rawBackends[j]);
     const weight = rawBackend.weight === undefined ? 1 : num(rawBackend.weight);
@@ -46,18 +47,18 @@ export function translateRule(raw: Record<string, unknown>, index: number, ctx: 
     const backendWhere = `${where} backendRefs[${j}]`;
     const backendFilters = translateFilters(rawBackend.filters, matches.matches, ctx, backendWhere);
     if (backendFilters.problem) return dropped(where, backendFilters.problem);
-    refProblems.push(...backendFilters.refProblems);
+    if (backendFilters.refProblems.length > 0) refProblems.push(...backendFilters.refProblems);
     const resolved = resolveBackendRef(rawBackend, ctx);
     if (resolved.target === null) refProblems.push({ reason: resolved.problem.reason, message: `${backendWhere}: ${resolved.problem.message}` });
     // Keys in sorted order throughout: the compiler serializes these objects as they are (compile/route.ts).
-    backends.push({
+    backends[j] = {
       filters: backendFilters.filters,
       reason: resolved.target === null ? resolved.problem.reason : "",
       ref: resolved.ref,
       status: resolved.target === null ? INVALID_BACKEND_STATUS : VALID_BACKEND_STATUS,
       target: resolved.target,
       weight,
-    });
+    };
   }
   const timeouts = translateTimeouts(raw.timeouts);
   if (typeof timeouts === "string") return dropped(where, { reason: Reasons.UnsupportedValue, message: timeouts });
@@ -74,9 +75,12 @@ function dropped(where: string, problem: RouteProblem): RuleResult {
   return { problem: { reason: problem.reason, message }, refProblems: [] };
 }
 
+/** Shared by every rule without timeouts (frozen: the IR is plain data nobody modifies). */
+const NO_TIMEOUTS: RuleIR["timeouts"] = Object.freeze({ backendRequestMs: 0, requestMs: 0 });
+
 /** GEP-1742: "0s" disables; backendRequest must not exceed request unless request is disabled. Unset is 0 (none). */
 function translateTimeouts(raw: unknown): RuleIR["timeouts"] | string {
-  if (raw === undefined) return { backendRequestMs: 0, requestMs: 0 };
+  if (raw === undefined) return NO_TIMEOUTS;
   const spec = obj(raw);
   const requestMs = timeoutField(spec, "request");
   if (typeof requestMs === "string") return requestMs;
