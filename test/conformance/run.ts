@@ -54,6 +54,7 @@ class Runner {
     if (!worker) {
       worker = await startWranglerDev({
         persistTo: join(this.dir, "kv"),
+        debugLogPath: join(this.dir, `wrangler-debug-${protocol}.log`),
         localProtocol: protocol,
         vars: {
           EDGEWAY_GATEWAY: SERVED_GATEWAY,

@@ -148,6 +148,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     if (options.manifests) first = await publish(options.manifests);
     worker = await startWranglerDev({
       persistTo: join(dir, "kv"),
+      debugLogPath: join(dir, "wrangler-debug.log"),
       vars: {
         EDGEWAY_GATEWAY: options.gateway,
         EDGEWAY_SNAPSHOT_KEY: secret,

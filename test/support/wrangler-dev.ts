@@ -34,6 +34,12 @@ export interface WranglerDevOptions {
   readyPath?: string;
   /** "https" serves TLS with wrangler's self-signed certificate; request.url is then https (port 443 by default). */
   localProtocol?: "http" | "https";
+  /**
+   * File for wrangler's debug log (WRANGLER_LOG_PATH). wrangler appends every line the worker logs and every
+   * inspector event (several per proxied request) to it, tens of MB per benchmark run: tests and benchmarks keep it
+   * in their temp directory. Default: wrangler's own location.
+   */
+  debugLogPath?: string;
 }
 
 export interface WranglerDev {
@@ -100,7 +106,13 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     cwd: REPO_ROOT,
     // Its own process group, so stop() reaches workerd too; no telemetry, no network beyond loopback.
     detached: true,
-    env: { ...process.env, ...LOOPBACK_ONLY_ENV, CI: "1", NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      ...LOOPBACK_ONLY_ENV,
+      CI: "1",
+      NO_COLOR: "1",
+      ...(options.debugLogPath ? { WRANGLER_LOG_PATH: options.debugLogPath } : {}),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const record = (chunk: Buffer) => {
