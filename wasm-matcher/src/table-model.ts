@@ -23,6 +23,8 @@ export interface Candidate {
   pathValue: string;
   /** The hash key of its path bucket: the Exact value, or the PathPrefix value without its trailing "/"s. */
   bucketKey: string;
+  /** `bucketKey` as a small number (same key, same id within one table), so buckets are found without hashing. */
+  bucketKeyId: number;
   conditions: Condition[];
   /** Sort key fields (spec §3), see comparePrecedence: path class (Exact 0, RegularExpression 1, PathPrefix 2), ... */
   pathClass: number;
@@ -39,6 +41,8 @@ export interface Candidate {
 
 export interface PathBucket {
   key: string;
+  /** The key's id (Candidate.bucketKeyId). */
+  keyId: number;
   candidates: Candidate[];
 }
 
@@ -68,6 +72,8 @@ export interface TableModel {
   routeCount: number;
   /** Every regex of the candidates, compiled once per table (a pattern recurs across listeners and hostnames). */
   regexPrograms: Map<string, Uint8Array>;
+  /** Distinct bucket keys (ids are 0 .. bucketKeyCount-1). */
+  bucketKeyCount: number;
 }
 
 /**
@@ -80,6 +86,7 @@ export function buildTableModel(snapshot: Snapshot): TableModel {
   const headerNames = new Map<string, number>();
   const queryNames = new Map<string, number>();
   const regex = new RegexPrograms();
+  const keyIds = new Map<string, number>();
   const newGroup = (): Group => {
     const group: Group = { id: groups.length, exact: [], regex: [], prefix: [] };
     groups.push(group);
@@ -97,6 +104,9 @@ export function buildTableModel(snapshot: Snapshot): TableModel {
       for (let matchIndex = 0; matchIndex < matches.length; matchIndex++) {
         const candidate = toCandidate(matches[matchIndex]!, routeIndex, ruleIndex, matchIndex, order[routeIndex]!, regex);
         if (candidate === null) continue;
+        let id = keyIds.get(candidate.bucketKey);
+        if (id === undefined) keyIds.set(candidate.bucketKey, (id = keyIds.size));
+        candidate.bucketKeyId = id;
         // Slots are numbered in order of first use.
         for (const c of candidate.conditions) {
           if (c.kind === "header" && !headerNames.has(c.name)) headerNames.set(c.name, headerNames.size);
@@ -145,10 +155,9 @@ export function buildTableModel(snapshot: Snapshot): TableModel {
     }
   }
 
-  // Two lookup maps shared by all groups (a 10,000-route table has thousands of groups).
-  const exactBuckets = new Map<string, GroupBucket>();
-  const prefixBuckets = new Map<string, GroupBucket>();
-  for (const [group, list] of members) splitIntoBuckets(group, list.sort(comparePrecedence), exactBuckets, prefixBuckets);
+  // Bucket lookup by key id, shared by all groups (a 10,000-route table has thousands of groups).
+  const buckets = new BucketIndex(keyIds.size);
+  for (const [group, list] of members) splitIntoBuckets(group, list.sort(comparePrecedence), buckets);
   return {
     listeners,
     groups,
@@ -156,6 +165,7 @@ export function buildTableModel(snapshot: Snapshot): TableModel {
     queryNames: [...queryNames.keys()],
     routeCount: snapshot.routes.length,
     regexPrograms: regex.programs,
+    bucketKeyCount: keyIds.size,
   };
 }
 
@@ -213,6 +223,7 @@ function toCandidate(match: Match, route: number, rule: number, matchIndex: numb
     pathType: match.path.type,
     pathValue: match.path.value,
     bucketKey,
+    bucketKeyId: -1,
     conditions,
     pathClass: pathClass(match),
     pathLength,
@@ -246,31 +257,46 @@ export function comparePrecedence(a: Candidate, b: Candidate): number {
  * normalized prefix), each keeping precedence order. Buckets are ordered by their best candidate, so a lookup that
  * visits exact, then regex, then prefixes longest-first meets candidates in precedence order.
  */
-function splitIntoBuckets(group: Group, sorted: Candidate[], exact: Map<string, GroupBucket>, prefix: Map<string, GroupBucket>): void {
+function splitIntoBuckets(group: Group, sorted: Candidate[], index: BucketIndex): void {
   for (const c of sorted) {
     if (c.pathType === "RegularExpression") {
       group.regex.push(c);
       continue;
     }
-    const map = c.pathType === "Exact" ? exact : prefix;
-    const known = map.get(c.bucketKey);
-    if (known !== undefined && known.group === group.id) {
-      known.bucket.candidates.push(c);
+    const exact = c.pathType === "Exact";
+    const known = index.find(exact, c.bucketKeyId, group.id);
+    if (known !== undefined) {
+      known.candidates.push(c);
       continue;
     }
     // Most buckets hold one candidate: an exact-size list rather than an empty one that grows on first push.
-    const bucket: PathBucket = { key: c.bucketKey, candidates: [c] };
-    // An entry of an earlier group is simply replaced: groups are split one after the other.
-    if (known !== undefined) {
-      known.group = group.id;
-      known.bucket = bucket;
-    } else map.set(c.bucketKey, { group: group.id, bucket });
-    (c.pathType === "Exact" ? group.exact : group.prefix).push(bucket);
+    const bucket: PathBucket = { key: c.bucketKey, keyId: c.bucketKeyId, candidates: [c] };
+    index.set(exact, c.bucketKeyId, group.id, bucket);
+    (exact ? group.exact : group.prefix).push(bucket);
   }
 }
 
-/** The bucket a path key has in the group being split (see splitIntoBuckets). */
-interface GroupBucket {
-  group: number;
-  bucket: PathBucket;
+/**
+ * The bucket each key id has in the group being split, for exact and prefix keys. An entry of an earlier group is
+ * simply replaced: groups are split one after the other.
+ */
+class BucketIndex {
+  private readonly owner: Int32Array;
+  private readonly buckets: (PathBucket | undefined)[];
+
+  constructor(private readonly keyCount: number) {
+    this.owner = new Int32Array(keyCount * 2).fill(-1);
+    this.buckets = new Array<PathBucket | undefined>(keyCount * 2).fill(undefined);
+  }
+
+  find(exact: boolean, keyId: number, group: number): PathBucket | undefined {
+    const slot = exact ? keyId : this.keyCount + keyId;
+    return this.owner[slot] === group ? this.buckets[slot] : undefined;
+  }
+
+  set(exact: boolean, keyId: number, group: number, bucket: PathBucket): void {
+    const slot = exact ? keyId : this.keyCount + keyId;
+    this.owner[slot] = group;
+    this.buckets[slot] = bucket;
+  }
 }

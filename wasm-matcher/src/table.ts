@@ -22,7 +22,7 @@ import {
   hashTag,
   mixTag,
 } from "./table-format.ts";
-import { buildTableModel, type Candidate, type Condition, type Group, type PathBucket } from "./table-model.ts";
+import { buildTableModel, type Candidate, type Group, type PathBucket } from "./table-model.ts";
 
 /**
  * `compileRouteTable(snapshot)`: the binary route table of one Gateway (format: table-format.ts, docs/matcher.md).
@@ -42,8 +42,10 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   const candidates: Candidate[] = [];
   const keys = new U32List();
   const groupWords = new U32List();
+  // A bucket key recurs in every hostname group its routes join: its pool reference is looked up once.
+  const keyRefs = new Array<PoolRef | undefined>(model.bucketKeyCount).fill(undefined);
   const placeBucket = (bucket: PathBucket, kind: KeyKind, group: Group): void => {
-    const key = pool.string(bucket.key);
+    const key = (keyRefs[bucket.keyId] ??= pool.string(bucket.key));
     keys.push5(hashTag(kind, group.id), key.off, key.len, candidates.length, bucket.candidates.length);
     for (const c of bucket.candidates) candidates.push(c);
   };
@@ -205,19 +207,28 @@ function writeHash(view: DataView, keys: U32List, slotCount: number, slotsOff: n
 
 /** Condition words: kind | slot << 8, then a (pool-relative offset) and b (length, or 0 for a regex program). */
 function conditionWords(c: Candidate, headerSlots: Map<string, number>, querySlots: Map<string, number>, pool: BytePool): number[] {
-  const conds: { kind: Cond; slot: number; ref: PoolRef }[] = [];
-  const add = (cond: Condition): void => {
+  const words: number[] = [];
+  for (const cond of c.conditions) {
     const regex = cond.type === "RegularExpression";
     const slot = cond.kind === "header" ? headerSlots.get(cond.name)! : cond.kind === "query" ? querySlots.get(cond.name)! : 0;
     const kind =
       cond.kind === "method" ? Cond.Method : cond.kind === "header" ? (regex ? Cond.HeaderRegex : Cond.HeaderExact) : regex ? Cond.QueryRegex : Cond.QueryExact;
-    conds.push({ kind, slot, ref: regex ? pool.regex(cond.value) : pool.string(cond.value) });
-  };
-  c.conditions.forEach(add);
-  if (c.pathType === "RegularExpression") conds.push({ kind: Cond.PathRegex, slot: 0, ref: pool.regex(c.pathValue) });
-  // Cheap byte comparisons first, regexes last (the Cond values are in that order).
-  conds.sort((a, b) => a.kind - b.kind);
-  return conds.flatMap((x) => [x.kind | (x.slot << 8), x.ref.off, x.ref.len]);
+    const ref = regex ? pool.regex(cond.value) : pool.string(cond.value);
+    words.push(kind | (slot << 8), ref.off, ref.len);
+  }
+  if (c.pathType === "RegularExpression") words.push(Cond.PathRegex, pool.regex(c.pathValue).off, 0);
+  // Cheap byte comparisons first, regexes last (the Cond values are in that order). Lists are short and the sort
+  // is stable (insertion), so equal kinds keep their order.
+  for (let i = COND_WORDS; i < words.length; i += COND_WORDS) {
+    for (let j = i; j > 0 && (words[j - COND_WORDS]! & 0xff) > (words[j]! & 0xff); j -= COND_WORDS) {
+      for (let k = 0; k < COND_WORDS; k++) {
+        const t = words[j - COND_WORDS + k]!;
+        words[j - COND_WORDS + k] = words[j + k]!;
+        words[j + k] = t;
+      }
+    }
+  }
+  return words;
 }
 
 /** Writes the condition lists (count, then triples), adding the pool offset to every condition's `a` word. */
