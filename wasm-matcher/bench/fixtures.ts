@@ -1,7 +1,8 @@
 /**
  * Route sets and request streams for match.bench.ts. Routes look like a multi-tenant gateway: services under a few
  * dozen hostnames, PathPrefix and Exact paths, some header and method matches. Requests hit existing routes 90% of
- * the time; every lookup builds its strings fresh so no router can profit from string identity.
+ * the time; every lookup gets its own request object with strings built fresh by concatenation (as the worker builds
+ * them), so no router can profit from string identity or from strings already flattened by an earlier lookup.
  */
 import type { Snapshot } from "../../schema/snapshot.ts";
 import type { MatchRequest } from "../src/api.ts";
@@ -63,7 +64,7 @@ export function requestIndexes(n: number, count: number, seed = 12345): Uint32Ar
   return out;
 }
 
-/** Request path for route i, built fresh (concatenation) at lookup time. */
+/** Request path for route i, built fresh (concatenation) for each lookup. */
 export function requestPath(i: number, k: number): string {
   return i % 10 < 7 ? "/svc" + i + "/v" + ((i % 3) + 1) + "/items/" + (k & 1023) : "/api/" + i + "/items";
 }

@@ -2,7 +2,7 @@ import { fromBase64 } from "../../schema/canonical.ts";
 import type { Snapshot } from "../../schema/snapshot.ts";
 import type { Matcher, MatchRequest, MatchResult } from "./api.ts";
 import { createReferenceMatcher } from "./reference.ts";
-import { H } from "./table-format.ts";
+import { H, HostKind, LISTENER_WORDS } from "./table-format.ts";
 
 /**
  * `createWasmMatcher(module, snapshot, table?)`: the production matcher. One instance per snapshot (a snapshot swap
@@ -55,45 +55,79 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
   if (wordsAt === 0) throw new Error("route table: unknown format or version");
   // Memory never grows after loadTable(), so these views stay valid for the instance's life.
   const headerNames = readHeaderNames(bytes);
+  const headerValues: (string | null)[] = headerNames.map(() => null);
+  const readsHost = tableReadsHost(bytes);
+  const readsQuery = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(H.QueryNameCount * 4, true) > 0;
   const words = new Int32Array(ex.memory.buffer, wordsAt, W_HEADERS + 2 * headerNames.length);
   const capacity = ex.REQUEST_BYTES.value as number;
   const buffer = new Uint8Array(ex.memory.buffer, ex.requestBytesAddress(), capacity);
   let fallback: Matcher | null = null;
 
-  /** Writes `s` as UTF-8 at `at`; returns the end offset, or -1 when it does not fit. ASCII takes the fast loop. */
-  function put(s: string, at: number, wordIndex: number): number {
-    const n = s.length;
-    if (at + n > capacity) return -1;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      buffer[at + i] = c;
+  /**
+   * Writes the request's strings to the request buffer and their offsets/lengths to the request words; false when
+   * they do not fit. The common case is one encodeInto() of the strings joined: a single native call that reads
+   * each (often unflattened) string once, where a charCodeAt loop per string costs several times more. The joined
+   * offsets are the JS lengths when every character was ASCII (written === length); otherwise the strings are
+   * written one by one as UTF-8. Strings the table never reads (the host without host-based routing, the query
+   * without query conditions) are left out.
+   */
+  function write(request: MatchRequest): boolean {
+    const method = request.method;
+    const host = readsHost ? request.host : "";
+    const path = request.path;
+    const query = readsQuery ? request.query : "";
+    let joined = method + host + path + query;
+    for (let i = 0; i < headerNames.length; i++) {
+      const value = request.header(headerNames[i]!);
+      headerValues[i] = value;
+      if (value !== null) joined += value;
     }
-    let end = at + i;
-    if (i < n) {
-      const r = encoder.encodeInto(s.slice(i), buffer.subarray(end));
-      if (r.read !== n - i) return -1;
-      end += r.written;
+    if (joined.length > capacity) return false;
+    if (encoder.encodeInto(joined, buffer).written !== joined.length) return writeEach(method, host, path, query);
+    let at = 0;
+    at = place(at, method.length, W_METHOD_OFF);
+    at = place(at, host.length, W_HOST_OFF);
+    at = place(at, path.length, W_PATH_OFF);
+    at = place(at, query.length, W_QUERY_OFF);
+    for (let i = 0; i < headerNames.length; i++) {
+      const value = headerValues[i] as string | null;
+      if (value === null) words[W_HEADERS + 2 * i + 1] = -1;
+      else at = place(at, value.length, W_HEADERS + 2 * i);
     }
+    return true;
+  }
+
+  function place(at: number, length: number, wordIndex: number): number {
     words[wordIndex] = at;
-    words[wordIndex + 1] = end - at;
-    return end;
+    words[wordIndex + 1] = length;
+    return at + length;
+  }
+
+  /** The non-ASCII path: each string encoded as UTF-8 on its own. */
+  function writeEach(method: string, host: string, path: string, query: string): boolean {
+    let at = put(method, 0, W_METHOD_OFF);
+    if (at >= 0) at = put(host, at, W_HOST_OFF);
+    if (at >= 0) at = put(path, at, W_PATH_OFF);
+    if (at >= 0) at = put(query, at, W_QUERY_OFF);
+    for (let i = 0; i < headerNames.length && at >= 0; i++) {
+      const value = headerValues[i] as string | null;
+      if (value === null) words[W_HEADERS + 2 * i + 1] = -1;
+      else at = put(value, at, W_HEADERS + 2 * i);
+    }
+    return at >= 0;
+  }
+
+  /** Writes `s` as UTF-8 at `at`; returns the end offset, or -1 when it does not fit. */
+  function put(s: string, at: number, wordIndex: number): number {
+    const r = encoder.encodeInto(s, buffer.subarray(at));
+    if (r.read !== s.length) return -1;
+    return place(at, r.written, wordIndex);
   }
 
   function match(request: MatchRequest): MatchResult {
     words[W_SCHEME] = request.scheme === "https" ? 1 : 0;
     words[W_PORT] = request.port;
-    let at = put(request.method, 0, W_METHOD_OFF);
-    if (at >= 0) at = put(request.host, at, W_HOST_OFF);
-    if (at >= 0) at = put(request.path, at, W_PATH_OFF);
-    if (at >= 0) at = put(request.query, at, W_QUERY_OFF);
-    for (let i = 0; i < headerNames.length && at >= 0; i++) {
-      const value = request.header(headerNames[i]!);
-      if (value === null) words[W_HEADERS + 2 * i + 1] = -1;
-      else at = put(value, at, W_HEADERS + 2 * i);
-    }
-    const code = at < 0 ? -1 : ex.match();
+    const code = write(request) ? ex.match() : -1;
     if (code === RESULT_MATCH) return { kind: "match", listener: words[W_LISTENER]!, route: words[W_ROUTE]!, rule: words[W_RULE]!, match: words[W_MATCH]! };
     if (code === RESULT_NO_ROUTE) return { kind: "no-route", listener: words[W_LISTENER]! };
     if (code === RESULT_NO_LISTENER) return { kind: "no-listener" };
@@ -103,6 +137,21 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
   }
 
   return { match, memoryBytes: () => ex.memory.buffer.byteLength };
+}
+
+/**
+ * Whether matching can read the request's host: some listener has a hostname or some route is attached with
+ * hostnames (a host-keyed group). Otherwise every listener accepts any host and the host is not copied.
+ */
+export function tableReadsHost(table: Uint8Array): boolean {
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const count = view.getUint32(H.ListenerCount * 4, true);
+  const at = view.getUint32(H.ListenersOff * 4, true);
+  for (let i = 0; i < count; i++) {
+    const record = at + i * LISTENER_WORDS * 4;
+    if (view.getUint32(record + 12, true) !== HostKind.Any || view.getUint32(record + 28, true) !== 0) return true;
+  }
+  return false;
 }
 
 /** The header names the table's conditions read, in slot order. */

@@ -1,8 +1,56 @@
-import { describe } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadMatcherModule } from "../src/load-node.ts";
+import { createReferenceMatcher } from "../src/reference.ts";
 import { createWasmMatcher } from "../src/wasm.ts";
 import { runMatcherCases } from "./matcher.cases.ts";
+import { exact, listener, match, prefix, regex, request, route, rule, snapshot } from "./snapshot-builder.ts";
 
 const module = loadMatcherModule();
 
 describe("wasm matcher", () => runMatcherCases((s) => createWasmMatcher(module, s)));
+
+// The wrapper copies the request in one piece when it is all ASCII and string by string as UTF-8 otherwise; these
+// requests take the second path (and its overflow check) and must answer exactly as the reference matcher.
+describe("wasm matcher: request copy", () => {
+  const snap = snapshot(
+    [listener("*.example.com"), listener(null)],
+    [
+      route({ name: "host", attach: [{ listener: 0, hostnames: ["café.example.com"] }], rules: [rule([match({ path: prefix("/a") })])] }),
+      route({ name: "header", attach: [{ listener: 0 }], rules: [rule([match({ path: exact("/h"), headers: [["x-name", "zoë"]] })])] }),
+      route({ name: "header-re", attach: [{ listener: 0 }], rules: [rule([match({ path: exact("/r"), headers: [["x-name", ".é+", "RegularExpression"]] })])] }),
+      route({ name: "query", attach: [{ listener: 1 }], rules: [rule([match({ path: regex("/q.*"), query: [["k", "ü"]] })])] }),
+    ],
+  );
+  const wasm = createWasmMatcher(module, snap);
+  const reference = createReferenceMatcher(snap);
+  const cases = [
+    request({ host: "café.example.com", url: "/a/b" }),
+    request({ host: "x.example.com", url: "/h", headers: { "x-name": "zoë" } }),
+    request({ host: "x.example.com", url: "/h", headers: { "x-name": "zoe" } }),
+    request({ host: "x.example.com", url: "/r", headers: { "x-name": "aéé" } }),
+    request({ host: "x.example.com", url: "/r" }),
+    request({ host: "other.org", url: "/q/ü?k=ü" }),
+    request({ host: "other.org", url: "/q?k=%C3%BC" }),
+    request({ host: "other.org", url: "/q?k=\ud800" }),
+    // Fits the buffer in UTF-16 code units (40,000 < 65,536) but not as UTF-8 (80,000 bytes): the reference answers.
+    request({ host: "x.example.com", url: "/h", headers: { "x-name": "é".repeat(40_000) } }),
+    request({ host: "café.example.com", url: "/a/" + "é".repeat(40_000) }),
+  ];
+  it.each(cases.map((r, i) => [i, r] as const))("request %i answers as the reference matcher", (_, r) => {
+    expect(wasm.match(r)).toEqual(reference.match(r));
+  });
+  it("finds the routes the non-ASCII values name", () => {
+    expect(wasm.match(cases[0]!)).toMatchObject({ kind: "match", route: 0 });
+    expect(wasm.match(cases[1]!)).toMatchObject({ kind: "match", route: 1 });
+    expect(wasm.match(cases[3]!)).toMatchObject({ kind: "match", route: 2 });
+    expect(wasm.match(cases[5]!)).toMatchObject({ kind: "match", route: 3 });
+    expect(wasm.match(cases[6]!)).toMatchObject({ kind: "match", route: 3 });
+    expect(wasm.match(cases[9]!)).toMatchObject({ kind: "match", route: 0 });
+  });
+  it("returns a new result object per call (callers may keep results)", () => {
+    const a = wasm.match(cases[0]!);
+    const b = wasm.match(cases[1]!);
+    expect(a).not.toBe(b);
+    expect(a).toMatchObject({ route: 0 });
+  });
+});
