@@ -19,6 +19,7 @@ export const H_CANDIDATES_OFF = 12;
 export const H_HASH_SLOT_COUNT = 13;
 export const H_HASH_SLOTS_OFF = 14;
 export const H_HASH_ENTRIES_OFF = 15;
+export const H_HASH_ENTRY_COUNT = 16;
 export const HEADER_BYTES: u32 = 80;
 
 // Listener record: index, port, protocol, hostKind, hostOff, hostLen, anyGroup, flags.

@@ -5,6 +5,7 @@ import {
   H_CANDIDATES_OFF,
   H_GROUPS_OFF,
   H_HASH_ENTRIES_OFF,
+  H_HASH_ENTRY_COUNT,
   H_HASH_SLOTS_OFF,
   H_HASH_SLOT_COUNT,
   H_HEADER_NAME_COUNT,
@@ -20,9 +21,10 @@ import {
   TABLE_VERSION,
 } from "./format";
 import { MAX_PATH_SLASHES, REQUEST_BYTES, RESULT_NOT_LOADED, W_HEADERS } from "./limits";
+import { buildKeyFilter } from "./hash";
 import { matchRequest } from "./match";
 import { REGEX_SCRATCH_BYTES } from "./regex";
-import { loaded, requestBytes, requestWords, setScratch, setSections, setTable, table } from "./state";
+import { loaded, requestBytes, requestWords, setKeyFilter, setScratch, setSections, setTable, table } from "./state";
 
 export { REQUEST_BYTES };
 
@@ -64,9 +66,14 @@ export function loadTable(): usize {
   const query = prefix + ((MAX_PATH_SLASHES as usize) << 3);
   const decoded = align(query + (header(H_QUERY_NAME_COUNT) as usize) * 12, 16);
   const regex = decoded + (REQUEST_BYTES as usize);
-  const end = regex + (REGEX_SCRATCH_BYTES as usize);
+  const filter = align(regex + (REGEX_SCRATCH_BYTES as usize), 16);
+  // One u64 filter word per 8 hash slots (slot counts are powers of two), at least one.
+  const filterWords: u32 = slotCount >= 8 ? slotCount >>> 3 : 1;
+  const end = filter + ((filterWords as usize) << 3);
   if (!ensureMemory(end)) return 0;
   memory.fill(words, 0, end - words);
+  setKeyFilter(filter, filterWords - 1);
+  buildKeyFilter(header(H_HASH_ENTRY_COUNT));
   setScratch(words, bytes, prefix, query, decoded, regex);
   return words;
 }

@@ -1,6 +1,6 @@
 // Where everything lives in linear memory once a table is loaded (set by loadTable(), read on every match). Layout after
 // __heap_base: table | request words | request bytes | path-prefix scratch | query-slot cache | query-decode buffer |
-// regex scratch. Nothing is allocated after loadTable(): the match path only reads the table and writes this scratch.
+// regex scratch | key filter. Nothing is allocated after loadTable(): the match path only reads the table and writes this scratch.
 
 export let table: usize = 0;
 export let loaded: bool = false;
@@ -25,6 +25,9 @@ export let prefixScratch: usize = 0;
 export let querySlots: usize = 0;
 export let queryDecoded: usize = 0;
 export let regexScratch: usize = 0;
+/** Bloom filter over the hash's keys (built by loadTable), one u64 word per 8 slots: see hash.ts. */
+export let keyFilter: usize = 0;
+export let keyFilterMask: u32 = 0;
 
 /** Per-request generation: lazily computed per-request facts are valid when tagged with it. */
 export let generation: u32 = 0;
@@ -43,6 +46,11 @@ export function setSections(l: usize, lc: u32, g: usize, c: usize, qn: usize, qn
   hashSlots = hs;
   hashMask = hm;
   hashEntries = he;
+}
+
+export function setKeyFilter(at: usize, mask: u32): void {
+  keyFilter = at;
+  keyFilterMask = mask;
 }
 
 export function setScratch(rw: usize, rb: usize, ps: usize, qs: usize, qd: usize, rs: usize): void {
