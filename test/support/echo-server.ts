@@ -34,6 +34,10 @@ export interface RecordedRequest {
   host: string;
   headers: Record<string, string[]>;
   receivedAt: number;
+  /** Request body bytes received, once the body has been read to its end (0 until then). */
+  bodyBytes: number;
+  /** Whether the body arrived complete (false while reading, or when the client aborted it). */
+  bodyComplete: boolean;
 }
 
 export interface EchoServerOptions {
@@ -119,9 +123,11 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
     const path = req.url ?? "/";
     const headers = collectHeaders(req);
     const host = req.headers.host ?? "";
-    requests.push({ method: req.method ?? "GET", path, host, headers, receivedAt: Date.now() });
-    // Drain any body so keep-alive connections stay usable.
-    for await (const _chunk of req) void _chunk;
+    const record: RecordedRequest = { method: req.method ?? "GET", path, host, headers, receivedAt: Date.now(), bodyBytes: 0, bodyComplete: false };
+    requests.push(record);
+    // Drain any body so keep-alive connections stay usable, counting it for the tests.
+    for await (const chunk of req) record.bodyBytes += (chunk as Buffer).byteLength;
+    record.bodyComplete = true;
 
     const url = new URL(path, "http://echo.invalid");
     const query = url.searchParams;
@@ -194,7 +200,7 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
   server.keepAliveTimeout = 30_000;
   // `/ws` echoes WebSocket messages (the upstream echo's handler for appProtocol kubernetes.io/ws ports).
   server.on("upgrade", (req: http.IncomingMessage, socket) => {
-    requests.push({ method: req.method ?? "GET", path: req.url ?? "/", host: req.headers.host ?? "", headers: collectHeaders(req), receivedAt: Date.now() });
+    requests.push({ method: req.method ?? "GET", path: req.url ?? "/", host: req.headers.host ?? "", headers: collectHeaders(req), receivedAt: Date.now(), bodyBytes: 0, bodyComplete: true });
     if (new URL(req.url ?? "/", "http://echo.invalid").pathname === "/ws") acceptEchoWebSocket(req, socket);
     else socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
   });

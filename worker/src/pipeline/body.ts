@@ -1,7 +1,9 @@
 /**
- * The request body, read once: buffered when it fits `retryBufferBytes` (so retries and mirrors can replay it),
- * otherwise streamed to the origin exactly once (no retry, no mirror). A body without Content-Length is counted as it
- * streams; crossing `maxBodyBytes` errors the stream, and the request is answered 413.
+ * The request body, read once. Buffered only when something may send it again — a retry policy that can retry this
+ * method, or a RequestMirror — and only when it fits `retryBufferBytes`; otherwise streamed to the origin exactly
+ * once (no retry, no mirror), without waiting for the whole body. A body with a Content-Length (already checked
+ * against `maxBodyBytes` by limits.ts) is passed through as the runtime gave it; one without is counted as it
+ * streams, and crossing `maxBodyBytes` errors the stream and answers 413.
  */
 
 export class BodyTooLarge extends Error {
@@ -19,11 +21,29 @@ export interface OverLimit {
 export type PreparedBody =
   | { kind: "none" }
   | { kind: "buffered"; bytes: Uint8Array<ArrayBuffer> }
-  | { kind: "streamed"; stream: ReadableStream<Uint8Array>; overLimit: OverLimit };
+  /** Sent once, counted against the limit as it streams. */
+  | { kind: "streamed"; stream: ReadableStream<Uint8Array>; overLimit: OverLimit }
+  /** Sent once as the runtime gave it: its declared Content-Length is within the limit. */
+  | { kind: "passthrough"; stream: ReadableStream<Uint8Array> };
 
 export const NO_BODY: PreparedBody = { kind: "none" };
 
-export async function prepareBody(stream: ReadableStream<Uint8Array>, bufferLimit: number, maxBodyBytes: number): Promise<PreparedBody> {
+export interface BodyPlan {
+  /** A retry or a mirror may send the body again. */
+  replay: boolean;
+  /** The request's Content-Length, null when it has none. */
+  declaredLength: string | null;
+  bufferLimit: number;
+  maxBodyBytes: number;
+}
+
+export async function prepareBody(stream: ReadableStream<Uint8Array>, plan: BodyPlan): Promise<PreparedBody> {
+  const { bufferLimit, maxBodyBytes } = plan;
+  if (!plan.replay) {
+    if (plan.declaredLength !== null) return { kind: "passthrough", stream };
+    const overLimit: OverLimit = { exceeded: false, abort: new AbortController() };
+    return { kind: "streamed", stream: resumeStream([], stream.getReader(), 0, maxBodyBytes, overLimit), overLimit };
+  }
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -86,6 +106,11 @@ function resumeStream(
 
 export function bodyInit(body: PreparedBody): BodyInit | null {
   if (body.kind === "buffered") return body.bytes;
-  if (body.kind === "streamed") return body.stream;
+  if (body.kind === "streamed" || body.kind === "passthrough") return body.stream;
   return null;
+}
+
+/** Whether a second attempt or a mirror can send this body again. */
+export function replayable(body: PreparedBody): boolean {
+  return body.kind === "none" || body.kind === "buffered";
 }

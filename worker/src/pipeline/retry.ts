@@ -31,10 +31,13 @@ export type ForwardOutcome =
   | { kind: "error"; status: 502 | 503 | 504; reason: string; attempts: number };
 
 export function maxAttempts(plan: RetryPlan): number {
-  const retry = plan.retry;
-  if (!retry || !plan.replayable) return 1;
-  if (!IDEMPOTENT.has(plan.method) && !retry.retryNonIdempotent) return 1;
-  return 1 + retry.attempts;
+  return plan.replayable && mayRetry(plan.retry, plan.method) ? 1 + plan.retry!.attempts : 1;
+}
+
+/** Whether the policy can send a request with this method more than once (the body permitting). */
+export function mayRetry(retry: Retry | null, method: string): boolean {
+  if (!retry || retry.attempts <= 0) return false;
+  return IDEMPOTENT.has(method) || retry.retryNonIdempotent;
 }
 
 export function backoffDelay(backoffMs: number, retryNumber: number, maxFactor: number, random: () => number = Math.random): number {

@@ -5,7 +5,7 @@
 import type { BackendRef, Cors, Filter, HeaderModifier, Rule } from "../../../schema/snapshot.ts";
 import type { WorkerConfig, BackgroundTasks } from "../env.ts";
 import { pickBackend } from "./backend.ts";
-import { bodyInit, BodyTooLarge, NO_BODY, prepareBody, type PreparedBody } from "./body.ts";
+import { bodyInit, BodyTooLarge, NO_BODY, prepareBody, replayable, type PreparedBody } from "./body.ts";
 import { applyCorsToResponse, isPreflight, preflightResponse } from "./filters/cors.ts";
 import { applyHeaderModifier } from "./filters/headers.ts";
 import { captureDraft, sampled, sendMirror } from "./filters/mirror.ts";
@@ -14,7 +14,7 @@ import { redirectResponse } from "./filters/redirect.ts";
 import { downstreamResponse, initialDraft, upstreamRequest, type ClientHeaders, type UpstreamDraft } from "./forward.ts";
 import type { NormalizedRequest } from "./normalize.ts";
 import { applyResponseModifiers, localResponse } from "./respond.ts";
-import { forwardWithRetries } from "./retry.ts";
+import { forwardWithRetries, mayRetry } from "./retry.ts";
 import { RequestDeadline } from "./timeouts.ts";
 
 export interface RuleContext {
@@ -71,11 +71,17 @@ export async function executeRule(rc: RuleContext): Promise<Response> {
   const responseModifiers = [...ruleResponseModifiers, ...responseModifiersOf(choice.backend.filters)];
   if (backendEarly) return applyResponseModifiers(backendEarly, responseModifiers);
 
-  // A request without a body (most GETs) skips the body step entirely.
+  // A request without a body skips the body step; GET and HEAD bodies are never forwarded (upstreamRequest).
   let body: PreparedBody = NO_BODY;
-  if (request.body !== null) {
+  if (request.body !== null && state.draft.method !== "GET" && state.draft.method !== "HEAD") {
+    // Buffer only what may be sent again: a retry that this method allows, or a mirror.
     try {
-      body = await prepareBody(request.body, rc.config.retryBufferBytes, rc.config.maxBodyBytes);
+      body = await prepareBody(request.body, {
+        replay: mayRetry(rc.rule.retry, state.draft.method) || state.mirrors.length > 0,
+        declaredLength: rc.client.contentLength,
+        bufferLimit: rc.config.retryBufferBytes,
+        maxBodyBytes: rc.config.maxBodyBytes,
+      });
     } catch (error) {
       if (error instanceof BodyTooLarge) return localResponse(413, error.message);
       rc.log.reason = "request body could not be read";
@@ -96,7 +102,7 @@ async function forward(rc: RuleContext, state: FilterState, target: BackendRef, 
       {
         retry: rule.retry,
         method: state.draft.method,
-        replayable: body.kind !== "streamed",
+        replayable: replayable(body),
         backendRequestMs: rule.timeouts.backendRequestMs,
         maxBackoffFactor: rc.config.maxBackoffFactor,
       },
@@ -169,7 +175,7 @@ function dispatchMirrors(state: FilterState, body: PreparedBody, rc: RuleContext
   for (const { mirror, draft } of state.mirrors) {
     if (sent >= rc.config.maxMirrorsPerRequest || !sampled(mirror, rc.random)) continue;
     // A streamed body can be read once, by the primary: the mirror is skipped rather than let it slow the primary.
-    if (body.kind === "streamed") continue;
+    if (!replayable(body)) continue;
     rc.ctx.waitUntil(sendMirror(mirror, draft, body.kind === "buffered" ? body.bytes : null, rc.config.mirrorTimeoutMs));
     sent++;
   }

@@ -38,6 +38,8 @@ export interface Recorded {
   path: string;
   host: string;
   headers: Record<string, string[]>;
+  bodyBytes: number;
+  bodyComplete: boolean;
 }
 
 /** Requests an origin received whose path contains `marker`. */
