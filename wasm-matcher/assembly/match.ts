@@ -31,6 +31,8 @@ import {
 } from "./limits";
 import { FNV_OFFSET, bytesEqual, fnv, fnvStep } from "./bytes";
 import { conditionsHold } from "./conditions";
+import { REGEX_REQUEST_STEPS } from "./regex";
+import { setRegexSteps } from "./regex-pike";
 import { entryCount, entryFirst, lookup } from "./hash";
 import { candidates, groups, listenerCount, listeners, nextGeneration, prefixScratch, requestBytes, setWord, table, word } from "./state";
 
@@ -48,6 +50,7 @@ let pathState: i32 = PATH_NOT_HASHED;
 /** One request, read from the request words; writes the result words. */
 export function matchRequest(): i32 {
   nextGeneration();
+  setRegexSteps(REGEX_REQUEST_STEPS);
   pathState = PATH_NOT_HASHED;
   const listener = selectListener();
   if (listener == 0) return RESULT_NO_LISTENER;

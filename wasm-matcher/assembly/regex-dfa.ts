@@ -15,6 +15,7 @@ import {
   addClosure,
   consumes,
   pikeRun,
+  spendSteps,
 } from "./regex-pike";
 
 /** Bytes of scratch the DFA cache uses (after the Pike area). */
@@ -113,6 +114,7 @@ export function dfaRun(prog: usize, scratch: usize, dfa: usize, nClasses: u32, i
     if (t == 0) {
       // Unknown edge: one Pike step from this state's NFA states, into list A.
       const k = load<u32>(states + (s as usize)) & ~MATCH_BIT;
+      if (!spendSteps(k)) return false;
       const list = states + (s as usize) + 8 + (transBytes as usize);
       let next: u32 = 0;
       for (let j: usize = 0; j < (k as usize); j++) {

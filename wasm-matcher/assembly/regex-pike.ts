@@ -27,6 +27,28 @@ export const PROGRAM_HEADER_BYTES: usize = 16;
 /** Pike scratch bytes per instruction. */
 export const PIKE_BYTES_PER_INST: i32 = 20;
 
+/**
+ * Regex work left: one step per NFA thread examined for one input byte, in the Pike VM and when the lazy DFA builds
+ * a state (cached DFA transitions are free). The matcher sets it per request (regex.ts REGEX_REQUEST_STEPS); once it
+ * is spent, every further regex evaluation of that request answers "no match". Unlimited unless set.
+ */
+let stepsLeft: i64 = i64.MAX_VALUE;
+
+export function setRegexSteps(steps: i64): void {
+  stepsLeft = steps;
+}
+
+export function regexStepsLeft(): i64 {
+  return stepsLeft;
+}
+
+/** Takes `steps` from the budget; false when it is spent. */
+// @ts-ignore: decorator
+@inline export function spendSteps(steps: u32): bool {
+  stepsLeft -= steps as i64;
+  return stepsLeft >= 0;
+}
+
 /** Whether instruction word `w` consumes byte `b` (Byte, Range, Class; never Match, epsilons or Fail). */
 // @ts-ignore: decorator
 @inline export function consumes(classes: usize, w: u32, b: u32): bool {
@@ -52,7 +74,7 @@ export function pikeRun(prog: usize, scratch: usize, size0: u32, input: usize, f
   let other = scratch + setBytes;
   let size = size0;
   for (let i = from; i < len; i++) {
-    if (size == 0) return false;
+    if (size == 0 || !spendSteps(size)) return false;
     const b = load<u8>(input + i) as u32;
     let nextSize: u32 = 0;
     for (let j: u32 = 0; j < size; j++) {

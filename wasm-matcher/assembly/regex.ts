@@ -6,10 +6,18 @@
 // lazy DFA built in the scratch during the call (regex-dfa.ts): building it costs about one Pike step per new state,
 // which pays off only once the input is longer than the handful of states a pattern usually needs.
 import { DFA_BYTES, buildByteClasses, dfaLastOutcome, dfaRun } from "./regex-dfa";
-import { PIKE_BYTES_PER_INST, PROGRAM_HEADER_BYTES, addClosure, pikeRun } from "./regex-pike";
+import { PIKE_BYTES_PER_INST, PROGRAM_HEADER_BYTES, addClosure, pikeRun, regexStepsLeft } from "./regex-pike";
 
 /** Scratch bytes enough for any program compileRegex emits: REGEX_MAX_INSTS (2000) x 20 + the DFA cache. */
 export const REGEX_SCRATCH_BYTES: i32 = 2000 * PIKE_BYTES_PER_INST + DFA_BYTES;
+
+/**
+ * Regex steps (regex-pike.ts) one request may spend over all its regex conditions: every value shorter than
+ * REGEX_DFA_MIN_INPUT bytes fits even under the largest program (127 bytes x 2,000 threads), and so do the DFA
+ * states of ordinary patterns on the largest header. A pattern and input whose NFA keeps hundreds of threads alive for
+ * thousands of bytes stop here (docs/regex.md "Worst case") instead of taking O(input x program) time.
+ */
+export const REGEX_REQUEST_STEPS: i64 = 1 << 19;
 
 /** Inputs at least this long try the lazy DFA (see bench/regex.bench.ts for where it starts to win). */
 export const REGEX_DFA_MIN_INPUT: i32 = 128;
@@ -30,6 +38,7 @@ export function regexInstCount(prog: usize): i32 {
  * not matter and is clobbered. The program is trusted (it comes from the signed snapshot's route table).
  */
 export function regexFullMatch(prog: usize, input: usize, inputLen: i32, scratch: usize): bool {
+  if (regexStepsLeft() < 0) return false;
   const n = load<u32>(prog, 4) as usize;
   if (inputLen >= REGEX_DFA_MIN_INPUT) {
     const dfa = scratch + n * (PIKE_BYTES_PER_INST as usize);

@@ -58,3 +58,39 @@ describe("wasm matcher: request copy", () => {
     expect(a).toMatchObject({ route: 0 });
   });
 });
+
+// docs/regex.md "Worst case": one request may spend REGEX_REQUEST_STEPS (2^20) regex steps; after that its regex
+// conditions do not match. `.*a[ab]{1000}` ("an a 1,000 characters before the end") keeps up to 1,000 NFA threads
+// alive on a run of a's and has more DFA states than any cache holds: the worst case the budget exists for.
+describe("wasm matcher: regex step budget", () => {
+  const snap = snapshot(
+    [listener()],
+    [
+      route({
+        name: "r",
+        rules: [rule([match({ path: exact("/x"), headers: [["x-h", ".*a[ab]{1000}", "RegularExpression"]] })]), rule([match({ path: exact("/x") })])],
+      }),
+    ],
+  );
+  const wasm = createWasmMatcher(module, snap);
+  const reference = createReferenceMatcher(snap);
+  const withValue = (value: string) => request({ url: "/x", headers: { "x-h": value } });
+
+  it("evaluates a value within the budget exactly", () => {
+    const r = withValue("a".repeat(1_001));
+    expect(wasm.match(r)).toMatchObject({ kind: "match", rule: 0 });
+    expect(wasm.match(r)).toEqual(reference.match(r));
+    expect(wasm.match(withValue("b" + "a".repeat(1_000)))).toMatchObject({ kind: "match", rule: 1 });
+  });
+
+  it("stops a regex beyond the budget: the condition does not match, later rules still do", () => {
+    const r = withValue("a".repeat(16_384));
+    expect(reference.match(r)).toMatchObject({ kind: "match", rule: 0 });
+    expect(wasm.match(r)).toMatchObject({ kind: "match", rule: 1 });
+  });
+
+  it("gives every request a fresh budget", () => {
+    wasm.match(withValue("a".repeat(16_384)));
+    expect(wasm.match(withValue("a".repeat(1_001)))).toMatchObject({ kind: "match", rule: 0 });
+  });
+});
