@@ -1,4 +1,5 @@
 import { removeEdgeAnchors } from "./anchors.ts";
+import type { Node } from "./ast.ts";
 import { emitProgram, programSize } from "./emit.ts";
 import { parseRegex } from "./parse.ts";
 import { REGEX_MAX_INSTS } from "./program.ts";
@@ -14,12 +15,18 @@ import { REGEX_MAX_INSTS } from "./program.ts";
 export type CompileResult = { ok: true; program: Uint8Array } | { ok: false; reason: string };
 
 export function compileRegex(pattern: string): CompileResult {
+  const verdict = compileVerdict(pattern);
+  return verdict.ok ? { ok: true, program: emitProgram(verdict.node) } : verdict;
+}
+
+/** Whether compileRegex succeeds (and why not), without emitting the program: parsing and the size check only. */
+export function compileVerdict(pattern: string): { ok: true; node: Node } | { ok: false; reason: string } {
   const parsed = parseRegex(pattern);
   if (!parsed.ok) return parsed;
   const node = removeEdgeAnchors(parsed.node);
   const size = programSize(node);
   if (size > REGEX_MAX_INSTS) return { ok: false, reason: `program too large: ${formatSize(size)} > ${REGEX_MAX_INSTS} instructions` };
-  return { ok: true, program: emitProgram(node) };
+  return { ok: true, node };
 }
 
 function formatSize(n: number): string {

@@ -377,7 +377,11 @@ class Parser {
   }
 }
 
+/** Literal nodes of ASCII characters without case folding, shared by every pattern (nodes are never modified). */
+const ASCII_LITERALS: Node[] = Array.from({ length: 0x80 }, (_, c) => ({ kind: "set", set: [c, c] }));
+
 function literal(c: number, flags: Flags): Node {
+  if (!flags.i && c < 0x80) return ASCII_LITERALS[c]!;
   const set: CharSet = [c, c];
   return { kind: "set", set: flags.i ? foldAsciiCase(set) : set };
 }
