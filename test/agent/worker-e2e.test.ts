@@ -35,6 +35,7 @@ beforeAll(async () => {
   echo = await startEchoServer({ service: "echo", namespace: "apps" });
   worker = await startWranglerDev({
     persistTo,
+    debugLogPath: join(persistTo, "wrangler-debug.log"),
     vars: { EDGEWAY_GATEWAY: "apps/edge", EDGEWAY_SNAPSHOT_KEY: SNAPSHOT_KEY, EDGEWAY_STATUS_TOKEN: EDGE_TOKEN, EDGEWAY_REFRESH_INTERVAL_MS: "100" },
     readyPath: "/__edgeway/status",
   });
