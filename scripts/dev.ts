@@ -3,11 +3,14 @@
  *
  *   wasm built -> .dev.vars secrets -> demo origins (echo servers) -> compile examples/ -> push to .edgeway/kv
  *   -> wrangler dev --persist-to .edgeway/kv --port 8787 -> curl lines; examples/ watched, Ctrl-C stops everything.
+ *
+ * EDGEWAY_DEV_PORT, EDGEWAY_DEV_EXAMPLES (a manifests folder) and EDGEWAY_DEV_STATE (the local KV folder) change the
+ * port, what is served and where it is kept; test/e2e/npm-start.test.ts runs it that way beside a developer's own.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, watch, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { pushCompiled, readDotenvValue, SECRET_NAME } from "../sync-agent/src/cli/push.ts";
 import { DEFAULT_PERSIST_DIR, LocalKvStore } from "../sync-agent/src/publish/local-kv.ts";
 import { versionString } from "../schema/pointer.ts";
@@ -17,8 +20,8 @@ import { REPO_ROOT, startWranglerDev, type WranglerDev } from "../test/support/w
 import { curlExamples } from "./curl-examples.ts";
 
 const PORT = Number(process.env.EDGEWAY_DEV_PORT ?? 8787);
-const EXAMPLES_DIR = join(REPO_ROOT, "examples");
-const PERSIST_DIR = join(REPO_ROOT, DEFAULT_PERSIST_DIR);
+const EXAMPLES_DIR = resolve(process.env.EDGEWAY_DEV_EXAMPLES ?? join(REPO_ROOT, "examples"));
+const PERSIST_DIR = resolve(process.env.EDGEWAY_DEV_STATE ?? join(REPO_ROOT, DEFAULT_PERSIST_DIR));
 const DEV_VARS = join(REPO_ROOT, ".dev.vars");
 const STATUS_TOKEN_NAME = "EDGEWAY_STATUS_TOKEN";
 
