@@ -163,7 +163,18 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
     }
     res.setHeader("content-type", "application/json");
     res.setHeader("x-content-type-options", "nosniff");
-    res.end(JSON.stringify(body));
+    const json = JSON.stringify(body);
+    // `bodyDelay`: the headers and the first half of the body now, the rest after the delay (a slow response body).
+    const bodyDelay = parseDurationMs(query.get("bodyDelay") ?? "0") ?? 0;
+    if (bodyDelay > 0) {
+      const half = json.length >> 1;
+      res.writeHead(200);
+      res.write(json.slice(0, half));
+      await sleep(bodyDelay);
+      if (!res.destroyed) res.end(json.slice(half));
+      return;
+    }
+    res.end(json);
   }
 
   /**

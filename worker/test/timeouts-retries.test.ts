@@ -32,6 +32,19 @@ describe("timeouts", () => {
     expect((await call("http://app.example/backend-timeout?delay=10ms", undefined, { gateway: gw })).status).toBe(200);
   });
 
+  it("both timeouts cover the response body: a body slower than the timeout is cut, a quick one arrives whole", async () => {
+    for (const timeouts of [{ requestMs: 0, backendRequestMs: 400 }, { requestMs: 400, backendRequestMs: 0 }]) {
+      const gw = await gatewayWith({ timeouts });
+      const slow = await call("http://app.example/slow-body?bodyDelay=1500ms", undefined, { gateway: gw });
+      expect(slow.status, JSON.stringify(timeouts)).toBe(200); // the headers came in time
+      const started = Date.now();
+      await expect(slow.text(), JSON.stringify(timeouts)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(1_400); // cut at the timeout, not when the origin finished
+      const quick = await call("http://app.example/quick-body?bodyDelay=20ms", undefined, { gateway: gw });
+      expect((JSON.parse(await quick.text()) as { path: string }).path).toBe("/quick-body?bodyDelay=20ms");
+    }
+  });
+
   it("a hung origin never holds a request past its timeout", async () => {
     const gw = await gatewayWith({ timeouts: { requestMs: 300, backendRequestMs: 0 } }, inject("blackhole"));
     expect((await call("http://app.example/hung", undefined, { gateway: gw })).status).toBe(504);

@@ -165,9 +165,9 @@ export function upstreamRequest(draft: UpstreamDraft, target: BackendRef, body: 
 }
 
 /** The client-facing response: upstream status and body, headers without hop-by-hop/framing ones. */
-export function downstreamResponse(upstream: Response): Response {
+export function downstreamResponse(upstream: Response, body: ReadableStream | null = upstream.body): Response {
   if (upstream.status === 101 || upstream.webSocket) return upstream;
-  const response = new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
+  const response = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
   stripHopByHop(response.headers);
   return response;
 }

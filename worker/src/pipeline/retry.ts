@@ -27,7 +27,8 @@ export interface RetryPlan {
 }
 
 export type ForwardOutcome =
-  | { kind: "response"; response: Response; attempts: number }
+  /** `release` disarms the final attempt's timers (attemptWithTimeout); the caller calls it when the body is done. */
+  | { kind: "response"; response: Response; attempts: number; release: () => void }
   | { kind: "error"; status: 502 | 503 | 504; reason: string; attempts: number };
 
 export function maxAttempts(plan: RetryPlan): number {
@@ -63,10 +64,11 @@ export async function forwardWithRetries(
       case "request-timeout":
         return requestTimeout(attempt);
       case "response": {
-        last = { kind: "response", response: result.response, attempts: attempt };
+        last = { kind: "response", response: result.response, attempts: attempt, release: result.release };
         const retryable = plan.retry?.codes.includes(result.response.status) ?? false;
         if (!retryable || attempt === limit) return last;
         await result.response.body?.cancel().catch(() => {});
+        result.release();
         continue;
       }
       case "backend-timeout":

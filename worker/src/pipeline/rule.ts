@@ -15,7 +15,7 @@ import { downstreamResponse, initialDraft, upstreamRequest, type ClientHeaders, 
 import type { NormalizedRequest } from "./normalize.ts";
 import { applyResponseModifiers, localResponse } from "./respond.ts";
 import { forwardWithRetries, mayRetry } from "./retry.ts";
-import { RequestDeadline } from "./timeouts.ts";
+import { bodyUnderTimeouts, RequestDeadline } from "./timeouts.ts";
 
 export interface RuleContext {
   request: Request;
@@ -96,6 +96,7 @@ export async function executeRule(rc: RuleContext): Promise<Response> {
 async function forward(rc: RuleContext, state: FilterState, target: BackendRef, body: PreparedBody, responseModifiers: readonly HeaderModifier[]): Promise<Response> {
   const { rule, request } = rc;
   const deadline = new RequestDeadline(rule.timeouts.requestMs);
+  let bodyHoldsDeadline = false;
   try {
     const outcome = await forwardWithRetries(
       (signal) => fetch(upstreamRequest(state.draft, target, bodyInit(body), attemptSignal(signal, body))),
@@ -111,7 +112,10 @@ async function forward(rc: RuleContext, state: FilterState, target: BackendRef, 
     rc.log.attempts = outcome.attempts;
     // A streamed body that crossed the limit was cut off (the origin never saw a complete request): 413 either way.
     if (body.kind === "streamed" && body.overLimit.exceeded) {
-      if (outcome.kind === "response") await outcome.response.body?.cancel().catch(() => {});
+      if (outcome.kind === "response") {
+        await outcome.response.body?.cancel().catch(() => {});
+        outcome.release();
+      }
       rc.log.reason = `request body larger than ${rc.config.maxBodyBytes} bytes`;
       return localResponse(413, rc.log.reason);
     }
@@ -119,11 +123,19 @@ async function forward(rc: RuleContext, state: FilterState, target: BackendRef, 
       rc.log.reason = outcome.reason;
       return applyResponseModifiers(localResponse(outcome.status, outcome.reason), responseModifiers);
     }
-    const response = applyResponseModifiers(downstreamResponse(outcome.response), responseModifiers);
+    // The timeouts run until the origin's body is complete (timeouts.ts); the request deadline is released with it.
+    const upstream = outcome.response;
+    const timed = deadline.signal !== null || rule.timeouts.backendRequestMs > 0;
+    const upstreamBody = bodyUnderTimeouts(upstream, timed, () => {
+      outcome.release();
+      deadline.dispose();
+    });
+    bodyHoldsDeadline = timed && upstreamBody !== upstream.body;
+    const response = applyResponseModifiers(downstreamResponse(upstream, upstreamBody), responseModifiers);
     if (state.cors) applyCorsToResponse(state.cors, request.headers, response.headers);
     return response;
   } finally {
-    deadline.dispose();
+    if (!bodyHoldsDeadline) deadline.dispose();
   }
 }
 

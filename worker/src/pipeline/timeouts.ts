@@ -1,8 +1,13 @@
 /**
  * GEP-1742 timeouts. `requestMs` bounds the whole transaction (all attempts and backoffs); `backendRequestMs` bounds
- * each attempt. 0 disables either (spec §6: "0s" SHOULD disable). Both cover the wait for the origin's response
- * headers; a body that is already streaming to the client is not cut.
+ * each attempt. 0 disables either (spec §6: "0s" SHOULD disable). Both run until the origin's response body has
+ * been read to the end (spec §6: `backendRequest` covers "the first byte sent to the full response"): before the
+ * headers arrive an expiry is a 504 (or a retry); once the body is streaming to the client it can only be cut, which
+ * aborts the fetch and resets the client's stream.
  */
+
+/** The release of an attempt that armed no timer. */
+export const NOTHING_ARMED = (): void => {};
 
 export class RequestDeadline {
   /** Only a deadline that can expire has a controller and a timer (most rules configure none). */
@@ -36,7 +41,8 @@ export class RequestDeadline {
 }
 
 export type AttemptResult =
-  | { kind: "response"; response: Response }
+  /** `release` disarms the attempt's timers: call it once the body is done (or discarded). */
+  | { kind: "response"; response: Response; release: () => void }
   | { kind: "request-timeout" }
   | { kind: "backend-timeout" }
   | { kind: "connection-error"; message: string };
@@ -52,7 +58,7 @@ export async function attemptWithTimeout(
   if (deadlineSignal === null && backendRequestMs <= 0) {
     // No timeout configured: no AbortController, listener or timer for this attempt.
     try {
-      return { kind: "response", response: await send(undefined) };
+      return { kind: "response", response: await send(undefined), release: NOTHING_ARMED };
     } catch (error) {
       return { kind: "connection-error", message: error instanceof Error ? error.message : String(error) };
     }
@@ -68,16 +74,30 @@ export async function attemptWithTimeout(
           controller.abort(new Error("backend request timeout"));
         }, backendRequestMs)
       : null;
+  const release = () => {
+    if (timer !== null) clearTimeout(timer);
+    deadlineSignal?.removeEventListener("abort", onDeadline);
+  };
   try {
-    return { kind: "response", response: await send(controller.signal) };
+    return { kind: "response", response: await send(controller.signal), release };
   } catch (error) {
+    release();
     if (deadline.expired) return { kind: "request-timeout" };
     if (perTryFired) return { kind: "backend-timeout" };
     return { kind: "connection-error", message: error instanceof Error ? error.message : String(error) };
-  } finally {
-    if (timer !== null) clearTimeout(timer);
-    deadlineSignal?.removeEventListener("abort", onDeadline);
   }
+}
+
+/**
+ * The response body to send on: when timers are armed, a stream that releases them once the origin's body has been
+ * read to the end; an expiry before that aborts the fetch and errors this stream. Without timers, the body itself.
+ */
+export function bodyUnderTimeouts(response: Response, timed: boolean, release: () => void): ReadableStream | null {
+  if (!timed || response.body === null || response.status === 101 || response.webSocket) {
+    release();
+    return response.body;
+  }
+  return response.body.pipeThrough(new TransformStream({ flush: release }));
 }
 
 /** Sleeps `ms` unless the deadline expires first; returns false when it did. */
