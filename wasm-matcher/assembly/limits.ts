@@ -4,8 +4,12 @@
 
 /** Bytes of method + host + path + query + selected header values the request buffer holds. */
 export const REQUEST_BYTES: u32 = 65536;
-/** Most "/" in a path whose prefixes are looked up (one scratch entry each). */
-export const MAX_PATH_SLASHES: i32 = 1024;
+/**
+ * Most "/" in a path whose prefixes are looked up (one 8-byte scratch entry each). 8,192 covers every path of the
+ * worker's default 8 KB URL limit, so admitted requests never take the reference-matcher fallback (whose regex VM
+ * has no step budget: docs/regex.md "Worst case").
+ */
+export const MAX_PATH_SLASHES: i32 = 8192;
 
 // Request words (i32), written by the wrapper before each match() call. Offsets are relative to the request bytes.
 export const W_SCHEME = 0; // 0 http, 1 https
