@@ -1,0 +1,140 @@
+/**
+ * Proxy overhead without dev tooling: the edgeway worker and the bare `fetch(origin)` worker (bare-worker.ts), both
+ * bundled by `wrangler deploy --dry-run` exactly as they would be deployed, run side by side in ONE workerd by
+ * Miniflare (no `wrangler dev` proxy, no inspector attached), both proxying to the same local echo origin; load from
+ * a separate autocannon process. Requests for `bare.bench` go to the bare worker, everything else to edgeway.
+ * Goals: <= 1 ms added p50 latency, <= 10 % throughput loss.
+ *
+ * Access-log lines are on, as in production; workerd writes them to its stdout, which this process drains (at the
+ * edge they go to Workers Logs). CPU per request is the workerd process's, measured while only one side is loaded.
+ *
+ *   npm run bench -- proxy-workerd   (EDGEWAY_BENCH_SECONDS, EDGEWAY_BENCH_CONNECTIONS="1,10" change the load)
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { pushCompiled } from "../../sync-agent/src/cli/push.ts";
+import { KV_BINDING, LocalKvStore } from "../../sync-agent/src/publish/local-kv.ts";
+import { startEchoServer } from "../support/echo-server.ts";
+import { originService } from "../support/gateway-harness.ts";
+import { send } from "../support/http-client.ts";
+import { compileManifests, parseManifests } from "../support/manifests.ts";
+import { LOOPBACK_ONLY_ENV, REPO_ROOT } from "../support/wrangler-dev.ts";
+import { autocannon, comparisonRows, CONNECTIONS, HOST, type Load, MANIFESTS, PATH, processes, ROUNDS, SECONDS, TABLE_HEAD } from "./load.ts";
+
+const GATEWAY = "bench/bench";
+const BARE_HOST = "bare.bench";
+const NAMESPACE_ID = "edgeway-bench";
+const WRANGLER = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const COMPATIBILITY_DATE = "2026-04-01";
+
+/** `wrangler deploy --dry-run --outdir`: the deployable bundle, no account or network needed. */
+function bundle(config: string, outdir: string): string {
+  execFileSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--config", config, "--outdir", outdir], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...LOOPBACK_ONLY_ENV, WRANGLER_LOG_PATH: join(outdir, "wrangler-debug.log") },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return outdir;
+}
+
+/** CPU seconds of the workerd processes Miniflare started (children of this process). */
+function workerdCpu(): Record<string, number> | null {
+  const all = processes();
+  if (all === null) return null;
+  let workerd = 0;
+  for (const p of all) if (p.ppid === process.pid && p.args.some((a) => a.endsWith("/workerd"))) workerd += p.cpuSeconds;
+  return { workerd };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "edgeway-bench-workerd-"));
+  const origin = await startEchoServer({ service: "origin", namespace: "bench" });
+  let mf: Miniflare | undefined;
+  try {
+    const edgewayDist = bundle(join(REPO_ROOT, "wrangler.toml"), join(dir, "edgeway"));
+    const bareDist = bundle(join(REPO_ROOT, "test", "bench", "wrangler.bare.toml"), join(dir, "bare"));
+    const wasm = readdirSync(edgewayDist).find((f) => f.endsWith(".wasm"));
+    if (!wasm) throw new Error("the bundle has no .wasm module");
+
+    // The snapshot, compiled and signed as `edgeway push --local` does, into a persisted local KV namespace.
+    const secret = randomBytes(24).toString("base64url");
+    const statusToken = randomBytes(24).toString("base64url");
+    const kvDir = join(dir, "kv");
+    const kv = new LocalKvStore({ persistTo: kvDir, namespaceId: NAMESPACE_ID });
+    const { snapshots } = await compileManifests([...parseManifests(MANIFESTS), originService({ service: "origin", namespace: "bench" }, origin.url)]);
+    const compiled = snapshots.find((s) => s.gateway === GATEWAY);
+    if (!compiled) throw new Error(`the bench manifests compiled to no snapshot for ${GATEWAY}`);
+    await pushCompiled(kv, [compiled], secret);
+    await kv.close();
+
+    mf = new Miniflare({
+      host: "127.0.0.1",
+      port: 0,
+      cf: false,
+      kvPersist: true,
+      defaultPersistRoot: join(kvDir, "v3"), // the layout LocalKvStore wrote (wrangler's --persist-to)
+      // workerd's stdout carries one access-log line per request: drained here, as a log pipeline would.
+      handleRuntimeStdio(stdout, stderr) {
+        stdout.resume();
+        stderr.resume();
+      },
+      workers: [
+        {
+          name: "edgeway",
+          modules: [
+            { type: "ESModule", path: join(edgewayDist, "index.js") },
+            { type: "CompiledWasm", path: join(edgewayDist, wasm) },
+          ],
+          modulesRoot: edgewayDist,
+          compatibilityDate: COMPATIBILITY_DATE,
+          compatibilityFlags: ["nodejs_compat"],
+          kvNamespaces: { [KV_BINDING]: NAMESPACE_ID },
+          bindings: { EDGEWAY_GATEWAY: GATEWAY, EDGEWAY_SNAPSHOT_KEY: secret, EDGEWAY_STATUS_TOKEN: statusToken },
+        },
+        {
+          name: "bare",
+          modules: [{ type: "ESModule", path: join(bareDist, "bare-worker.js") }],
+          modulesRoot: bareDist,
+          compatibilityDate: COMPATIBILITY_DATE,
+          routes: [`${BARE_HOST}/*`],
+          bindings: { ORIGIN: origin.url },
+        },
+      ],
+    });
+    const url = (await mf.ready).toString().replace(/\/$/, "");
+
+    for (const [host, who] of [[HOST, "edgeway"], [BARE_HOST, "bare"]] as const) {
+      const check = await send(url, { host, path: PATH });
+      const pod = (check.json as { pod?: string } | undefined)?.pod ?? "";
+      if (check.status !== 200 || !pod.startsWith("origin")) throw new Error(`${who} answered ${check.status}: ${check.body.slice(0, 200)}`);
+    }
+    const hosts: Record<string, string> = { "bare fetch()": BARE_HOST, edgeway: HOST };
+    const load = (host: string, connections: number, seconds?: number) => autocannon(url + PATH, connections, workerdCpu, seconds, host);
+    for (const host of Object.values(hosts)) await load(host, 1, 2); // Warm both isolates and JITs.
+    console.log(`both workers in one workerd (Miniflare, no dev proxy); ${ROUNDS} rounds x ${SECONDS} s per load, GET ${PATH} (median of rounds)`);
+    console.log(`machine: ${cpus().length} cores, load average before ${loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+    console.log(TABLE_HEAD);
+    for (const connections of CONNECTIONS) {
+      const results: Record<string, Load[]> = { "bare fetch()": [], edgeway: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [name, host] of Object.entries(hosts)) {
+          origin.reset(); // The origin's request log would otherwise grow for the whole run.
+          results[name]!.push(await load(host, connections));
+        }
+      }
+      for (const row of comparisonRows(connections, results["bare fetch()"]!, results.edgeway!, { workerd: "workerd (both workers)" })) console.log(row);
+    }
+    console.log(`\nload average after ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+    console.log("rerun: npm run bench -- proxy-workerd");
+  } finally {
+    await mf?.dispose();
+    await origin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
