@@ -4,15 +4,16 @@
  */
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { GATEWAY_CLASS_YAML } from "../support/gateway-harness.ts";
 
 const run = promisify(execFile);
 const AUTOCANNON = fileURLToPath(new URL("../../node_modules/autocannon/autocannon.js", import.meta.url));
-export const SECONDS = Number(process.env.EDGEWAY_BENCH_SECONDS ?? 10);
-export const CONNECTIONS = (process.env.EDGEWAY_BENCH_CONNECTIONS ?? "1,10").split(",").map(Number);
-export const ROUNDS = 2;
+const SECONDS = Number(process.env.EDGEWAY_BENCH_SECONDS ?? 10);
+const CONNECTIONS = (process.env.EDGEWAY_BENCH_CONNECTIONS ?? "1,10").split(",").map(Number);
+const ROUNDS = 2;
 export const HOST = "bench.example";
 export const PATH = "/api/items?page=1";
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ). */
@@ -121,16 +122,57 @@ export async function autocannon(
 
 const signed = (n: number, digits = 2) => `${n >= 0 ? "+" : "-"}${Math.abs(n).toFixed(digits)}`;
 
-export function median(values: number[]): number {
+function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export const TABLE_HEAD = "| connections | figure | bare fetch() | edgeway | edgeway vs bare |\n|---|---|---|---|---|";
+/** One side of the comparison: a load of `connections` for `seconds` (default SECONDS) against one worker. */
+export type LoadRunner = (connections: number, seconds?: number) => Promise<Load>;
+
+export interface Comparison {
+  /** What the run measures, printed before the table. */
+  setup: string;
+  bare: LoadRunner;
+  edgeway: LoadRunner;
+  /** Called before every load (e.g. to clear the origin's request log). */
+  beforeLoad(): void;
+  /** Names of the CPU figures the runners report, with their row labels. */
+  cpuLabels: Record<string, string>;
+  rerun: string;
+}
+
+/**
+ * Warms both workers, then for each connection count runs ROUNDS alternating loads per side and prints the
+ * comparison table (medians of rounds) with the machine's load average before and after.
+ */
+export async function compareWorkers(c: Comparison): Promise<void> {
+  for (const side of [c.bare, c.edgeway]) await side(1, 2); // Warm both isolates and JITs.
+  console.log(`${c.setup}; ${ROUNDS} rounds x ${SECONDS} s per load, GET ${PATH} (median of rounds)`);
+  console.log(`machine: ${cpus().length} cores, load average before ${loadAverage()}\n`);
+  console.log("| connections | figure | bare fetch() | edgeway | edgeway vs bare |\n|---|---|---|---|---|");
+  for (const connections of CONNECTIONS) {
+    const bare: Load[] = [];
+    const edgeway: Load[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      c.beforeLoad();
+      bare.push(await c.bare(connections));
+      c.beforeLoad();
+      edgeway.push(await c.edgeway(connections));
+    }
+    for (const row of comparisonRows(connections, bare, edgeway, c.cpuLabels)) console.log(row);
+  }
+  console.log(`\nload average after ${loadAverage()}`);
+  console.log(`rerun: ${c.rerun}`);
+}
+
+function loadAverage(): string {
+  return loadavg().map((l) => l.toFixed(1)).join(" ");
+}
 
 /** The rows for one connection count: medians over the rounds of each side; `cpuLabels` names the CPU rows. */
-export function comparisonRows(connections: number, bare: Load[], edgeway: Load[], cpuLabels: Record<string, string>): string[] {
+function comparisonRows(connections: number, bare: Load[], edgeway: Load[], cpuLabels: Record<string, string>): string[] {
   const summary = (runs: Load[]) => ({
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),

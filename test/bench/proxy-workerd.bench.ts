@@ -13,7 +13,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { pushCompiled } from "../../sync-agent/src/cli/push.ts";
@@ -23,7 +23,7 @@ import { originService } from "../support/gateway-harness.ts";
 import { send } from "../support/http-client.ts";
 import { compileManifests, parseManifests } from "../support/manifests.ts";
 import { LOOPBACK_ONLY_ENV, REPO_ROOT } from "../support/wrangler-dev.ts";
-import { autocannon, comparisonRows, CONNECTIONS, HOST, type Load, MANIFESTS, PATH, processes, ROUNDS, SECONDS, TABLE_HEAD } from "./load.ts";
+import { autocannon, compareWorkers, HOST, type LoadRunner, MANIFESTS, PATH, processes } from "./load.ts";
 
 const GATEWAY = "bench/bench";
 const BARE_HOST = "bare.bench";
@@ -112,24 +112,15 @@ async function main(): Promise<void> {
       const pod = (check.json as { pod?: string } | undefined)?.pod ?? "";
       if (check.status !== 200 || !pod.startsWith("origin")) throw new Error(`${who} answered ${check.status}: ${check.body.slice(0, 200)}`);
     }
-    const hosts: Record<string, string> = { "bare fetch()": BARE_HOST, edgeway: HOST };
-    const load = (host: string, connections: number, seconds?: number) => autocannon(url + PATH, connections, workerdCpu, seconds, host);
-    for (const host of Object.values(hosts)) await load(host, 1, 2); // Warm both isolates and JITs.
-    console.log(`both workers in one workerd (Miniflare, no dev proxy); ${ROUNDS} rounds x ${SECONDS} s per load, GET ${PATH} (median of rounds)`);
-    console.log(`machine: ${cpus().length} cores, load average before ${loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
-    console.log(TABLE_HEAD);
-    for (const connections of CONNECTIONS) {
-      const results: Record<string, Load[]> = { "bare fetch()": [], edgeway: [] };
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const [name, host] of Object.entries(hosts)) {
-          origin.reset(); // The origin's request log would otherwise grow for the whole run.
-          results[name]!.push(await load(host, connections));
-        }
-      }
-      for (const row of comparisonRows(connections, results["bare fetch()"]!, results.edgeway!, { workerd: "workerd (both workers)" })) console.log(row);
-    }
-    console.log(`\nload average after ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-    console.log("rerun: npm run bench -- proxy-workerd");
+    const load = (host: string): LoadRunner => (connections, seconds) => autocannon(url + PATH, connections, workerdCpu, seconds, host);
+    await compareWorkers({
+      setup: "both workers in one workerd (Miniflare, no dev proxy)",
+      bare: load(BARE_HOST),
+      edgeway: load(HOST),
+      beforeLoad: () => origin.reset(), // The origin's request log would otherwise grow for the whole run.
+      cpuLabels: { workerd: "workerd (both workers)" },
+      rerun: "npm run bench -- proxy-workerd",
+    });
   } finally {
     await mf?.dispose();
     await origin.close();

@@ -12,11 +12,11 @@
  *   npm run bench -- proxy          (EDGEWAY_BENCH_SECONDS, EDGEWAY_BENCH_CONNECTIONS="1,10" change the load)
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGatewayHarness } from "../support/gateway-harness.ts";
 import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
-import { autocannon, comparisonRows, CONNECTIONS, HOST, type Load, MANIFESTS, PATH, processes, ROUNDS, SECONDS, TABLE_HEAD } from "./load.ts";
+import { autocannon, compareWorkers, HOST, type LoadRunner, MANIFESTS, PATH, processes } from "./load.ts";
 
 /**
  * CPU seconds used so far by a `wrangler dev` process group: the workerd that runs the worker (the one not serving
@@ -56,25 +56,16 @@ async function main(): Promise<void> {
   try {
     const check = await gw.send({ host: HOST, path: PATH });
     if (check.status !== 200) throw new Error(`edgeway answered ${check.status}: ${check.body.slice(0, 200)}`);
-    const targets: Record<string, WranglerDev> = { "bare fetch()": bare, edgeway: gw.worker };
-    const load = (dev: WranglerDev, connections: number, seconds?: number) => autocannon(dev.url + PATH, connections, () => groupCpu(dev), seconds);
-    for (const dev of Object.values(targets)) await load(dev, 1, 2); // Warm both isolates and JITs.
-    console.log(`${ROUNDS} rounds x ${SECONDS} s per load, GET ${PATH} (median of rounds)`);
-    console.log(`machine: ${cpus().length} cores, load average before ${loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
-    console.log(TABLE_HEAD);
-    for (const connections of CONNECTIONS) {
-      const results: Record<string, Load[]> = { "bare fetch()": [], edgeway: [] };
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const [name, dev] of Object.entries(targets)) {
-          origin.reset(); // The origin's request log would otherwise grow for the whole run.
-          results[name]!.push(await load(dev, connections));
-        }
-      }
-      // Origin, two wrangler dev instances and the load generator share the machine: the ratio is the figure to read.
-      for (const row of comparisonRows(connections, results["bare fetch()"]!, results.edgeway!, CPU_LABELS)) console.log(row);
-    }
-    console.log(`\nload average after ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-    console.log("rerun: npm run bench -- proxy");
+    const load = (dev: WranglerDev): LoadRunner => (connections, seconds) => autocannon(dev.url + PATH, connections, () => groupCpu(dev), seconds);
+    // Origin, two wrangler dev instances and the load generator share the machine: the ratio is the figure to read.
+    await compareWorkers({
+      setup: "each worker under its own wrangler dev",
+      bare: load(bare),
+      edgeway: load(gw.worker),
+      beforeLoad: () => origin.reset(), // The origin's request log would otherwise grow for the whole run.
+      cpuLabels: CPU_LABELS,
+      rerun: "npm run bench -- proxy",
+    });
   } finally {
     await bare.stop();
     await gw.stop();
