@@ -15,7 +15,7 @@ import { downstreamResponse, initialDraft, upstreamRequest, type ClientHeaders, 
 import type { NormalizedRequest } from "./normalize.ts";
 import { applyResponseModifiers, localResponse } from "./respond.ts";
 import { forwardWithRetries, mayRetry } from "./retry.ts";
-import { bodyUnderTimeouts, RequestDeadline } from "./timeouts.ts";
+import { NOTHING_ARMED, releaseAfterBody, RequestDeadline } from "./timeouts.ts";
 
 export interface RuleContext {
   request: Request;
@@ -125,13 +125,16 @@ async function forward(rc: RuleContext, state: FilterState, target: BackendRef, 
     }
     // The timeouts run until the origin's body is complete (timeouts.ts); the request deadline is released with it.
     const upstream = outcome.response;
-    const timed = deadline.signal !== null || rule.timeouts.backendRequestMs > 0;
-    const upstreamBody = bodyUnderTimeouts(upstream, timed, () => {
-      outcome.release();
-      deadline.dispose();
-    });
-    bodyHoldsDeadline = timed && upstreamBody !== upstream.body;
-    const response = applyResponseModifiers(downstreamResponse(upstream, upstreamBody), responseModifiers);
+    const timersArmed = deadline.signal !== null || outcome.release !== NOTHING_ARMED;
+    const heldBody = timersArmed
+      ? releaseAfterBody(upstream, () => {
+          outcome.release();
+          deadline.dispose();
+        })
+      : null;
+    bodyHoldsDeadline = heldBody !== null;
+    if (!bodyHoldsDeadline) outcome.release();
+    const response = applyResponseModifiers(downstreamResponse(upstream, heldBody ?? upstream.body), responseModifiers);
     if (state.cors) applyCorsToResponse(state.cors, request.headers, response.headers);
     return response;
   } finally {

@@ -89,15 +89,12 @@ export async function attemptWithTimeout(
 }
 
 /**
- * The response body to send on: when timers are armed, a stream that releases them once the origin's body has been
- * read to the end; an expiry before that aborts the fetch and errors this stream. Without timers, the body itself.
+ * Keeps timers armed while the origin's body streams: the body piped through a stream that calls `release` once it
+ * has been read to the end (an expiry before that aborts the fetch and errors this stream). Null when the response
+ * has no body to stream (a 101 upgrade has none): the caller releases at once.
  */
-export function bodyUnderTimeouts(response: Response, timed: boolean, release: () => void): ReadableStream | null {
-  if (!timed || response.body === null || response.status === 101 || response.webSocket) {
-    release();
-    return response.body;
-  }
-  return response.body.pipeThrough(new TransformStream({ flush: release }));
+export function releaseAfterBody(response: Response, release: () => void): ReadableStream | null {
+  return response.body?.pipeThrough(new TransformStream({ flush: release })) ?? null;
 }
 
 /** Sleeps `ms` unless the deadline expires first; returns false when it did. */
