@@ -35,6 +35,17 @@ export const HEADER_WORDS = 20;
 
 /** Listener record: index, port, protocol, hostKind, hostOff, hostLen, anyGroup, flags. */
 export const LISTENER_WORDS = 8;
+/** The word of each listener field within its record. */
+export const enum ListenerWord {
+  Index = 0,
+  Port = 1,
+  Protocol = 2,
+  HostKind = 3,
+  HostOff = 4,
+  HostLen = 5,
+  AnyGroup = 6,
+  Flags = 7,
+}
 export const enum Protocol {
   HTTP = 0,
   HTTPS = 1,

@@ -13,6 +13,7 @@ import {
   LISTENER_HAS_EXACT_HOSTS,
   LISTENER_HAS_WILDCARD_HOSTS,
   LISTENER_WORDS,
+  ListenerWord,
   MAX_SCOPE,
   NO_GROUP,
   Protocol,
@@ -146,7 +147,7 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   header[H.RouteCount] = model.routeCount;
   putWords(view, 0, header);
   // Pool-relative offsets (strings, regex programs) become table offsets.
-  putWords(view, listenersOff, listenerWords.map((w, i) => (i % LISTENER_WORDS === 4 ? w + poolOff : w)));
+  putWords(view, listenersOff, listenerWords.map((w, i) => (i % LISTENER_WORDS === ListenerWord.HostOff ? w + poolOff : w)));
   putWords(view, headerNamesOff, headerNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)));
   putWords(view, queryNamesOff, queryNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)));
   for (let i = 0; i < groupWords.length; i++) view.setUint32(groupsOff + i * 4, groupWords.at(i), true);

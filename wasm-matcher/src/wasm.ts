@@ -2,7 +2,7 @@ import { fromBase64 } from "../../schema/canonical.ts";
 import type { Snapshot } from "../../schema/snapshot.ts";
 import type { Matcher, MatchRequest, MatchResult } from "./api.ts";
 import { createReferenceMatcher } from "./reference.ts";
-import { H, HostKind, LISTENER_WORDS } from "./table-format.ts";
+import { H, HostKind, ListenerWord, LISTENER_WORDS } from "./table-format.ts";
 
 /**
  * `createWasmMatcher(module, snapshot, table?)`: the production matcher. One instance per snapshot (a snapshot swap
@@ -149,7 +149,8 @@ export function tableReadsHost(table: Uint8Array): boolean {
   const at = view.getUint32(H.ListenersOff * 4, true);
   for (let i = 0; i < count; i++) {
     const record = at + i * LISTENER_WORDS * 4;
-    if (view.getUint32(record + 12, true) !== HostKind.Any || view.getUint32(record + 28, true) !== 0) return true;
+    if (view.getUint32(record + ListenerWord.HostKind * 4, true) !== HostKind.Any) return true;
+    if (view.getUint32(record + ListenerWord.Flags * 4, true) !== 0) return true;
   }
   return false;
 }
