@@ -7,9 +7,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canonicalJson, sha256Hex, utf8 } from "../../schema/canonical.ts";
 import type { Pointer } from "../../schema/pointer.ts";
-import { pushCompiled } from "../../sync-agent/src/cli/push.ts";
+import { pushCompiled, toCompiledSnapshot } from "../../sync-agent/src/cli/push.ts";
 import { LocalKvStore } from "../../sync-agent/src/publish/local-kv.ts";
 import type { CompiledSnapshot, KubeObject, ObjectStatus } from "../../sync-agent/src/translate/api.ts";
 import { startEchoServer, type EchoServer } from "./echo-server.ts";
@@ -86,13 +85,12 @@ export function originService(spec: OriginSpec, url: string): KubeObject {
 
 /**
  * Gives a compiled snapshot another Gateway identity, so one long-running worker can serve the Gateway of each test
- * in turn. Only `gateway` changes; listeners, routes and the route table are the compiler's.
+ * in turn. Only `gateway` changes; listeners, routes and the route table are the compiler's. The blob is written as
+ * `edgeway push` writes it (the wire form).
  */
-export async function renameSnapshot(compiled: CompiledSnapshot, gateway: string): Promise<CompiledSnapshot> {
+export function renameSnapshot(compiled: CompiledSnapshot, gateway: string): Promise<CompiledSnapshot> {
   const [namespace, name] = gateway.split("/") as [string, string];
-  const snapshot = { ...compiled.snapshot, gateway: { ...compiled.snapshot.gateway, namespace, name } };
-  const bytes = utf8(canonicalJson(snapshot));
-  return { ...compiled, gateway, snapshot, bytes, sha256: await sha256Hex(bytes) };
+  return toCompiledSnapshot({ ...compiled.snapshot, gateway: { ...compiled.snapshot.gateway, namespace, name } });
 }
 
 export async function startGatewayHarness(options: HarnessOptions): Promise<GatewayHarness> {
