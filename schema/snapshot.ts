@@ -59,6 +59,13 @@ export const WIRE_DEFAULTS = {
 } as const;
 
 const protocol = v.optional(v.picklist(["http", "h2c", "ws"]), WIRE_DEFAULTS.protocol);
+/**
+ * The origin opted in to receiving the intended Host (URLRewrite hostname, or a client Host the route or listener
+ * names exactly): the worker then fetches `<scheme>://<that host>[:<origin port>]` with `cf.resolveOverride` set to
+ * the origin's hostname (docs/worker.md "Host at the origin"). Absent (the default) or false: off. Only ever written
+ * as `true`, so a snapshot without it reads back unchanged.
+ */
+const hostOverride = v.optional(v.boolean());
 const emptyList = <T extends v.GenericSchema>(item: T) => v.optional(v.array(item), () => []);
 
 /** A backend the edge may contact: an origin base URL plus the names that explain it. */
@@ -68,6 +75,7 @@ export const BackendRefSchema = v.object({
   origin: originUrl,
   /** Wire protocol towards the origin: plain HTTP/1.1, h2c, or WebSocket-capable HTTP. Default "http". */
   protocol,
+  hostOverride,
 });
 
 export const MirrorSchema = v.object({
@@ -107,7 +115,7 @@ export const FilterSchema = v.variant("type", [
 ]);
 
 /** A backend's target: its `ref` is the backend's own, which the wire form does not repeat here. */
-const BackendTargetSchema = v.object({ ref: v.optional(v.string()), origin: originUrl, protocol });
+const BackendTargetSchema = v.object({ ref: v.optional(v.string()), origin: originUrl, protocol, hostOverride });
 
 const BackendFieldsSchema = v.object({
   /** Relative weight 0..1,000,000; 0 never receives traffic. Default 1. */

@@ -13,6 +13,7 @@ const valid: Backend = {
 };
 const invalid: Backend = { weight: 0, ref: "ns/gone:80", target: null, status: 500, reason: "BackendNotFound", filters: [] };
 const h2c: Backend = { ...valid, weight: 3, target: { ref: "other/app:81", origin: "http://app.example:81", protocol: "h2c" } };
+const overridden: Backend = { ...valid, ref: "ns/named:80", target: { ref: "ns/named:80", origin: "https://origin.example", protocol: "http", hostOverride: true } };
 const plain: Rule = {
   index: 0,
   name: null,
@@ -27,7 +28,7 @@ const full: Rule = {
   name: "full",
   matches: [{ path: { type: "Exact", value: "/x" }, headers: [{ type: "Exact", name: "x-a", value: "1" }], queryParams: [{ type: "Exact", name: "q", value: "v" }], method: "GET" }],
   filters: [{ type: "DirectResponse", status: 500, reason: "UnsupportedValue" }],
-  backends: [invalid, h2c],
+  backends: [invalid, h2c, overridden],
   timeouts: { requestMs: 0, backendRequestMs: 3000 },
   retry: { codes: [503], attempts: 2, backoffMs: 100, retryConnectionErrors: true, retryNonIdempotent: false },
 };
@@ -46,6 +47,7 @@ it("leaves defaults out of the wire form and keeps everything else", () => {
   expect(rule.backends).toEqual([
     { reason: "BackendNotFound", ref: "ns/gone:80", status: 500, weight: 0 },
     { ref: "ns/app:80", target: { origin: "http://app.example:81", protocol: "h2c", ref: "other/app:81" }, weight: 3 },
+    { ref: "ns/named:80", target: { hostOverride: true, origin: "https://origin.example" } },
   ]);
   expect(rule.timeouts).toEqual({ requestMs: 0, backendRequestMs: 3000 });
   expect(rule.name).toBe("full");
@@ -63,4 +65,15 @@ it("reads back as the same snapshot; of a snapshot with sorted keys, JSON.string
 it("still reads a snapshot written with every field present", () => {
   const read = validateSnapshot(JSON.parse(canonicalJson(snapshot)));
   expect(read.ok && read.value).toStrictEqual(snapshot);
+});
+
+it("a target without hostOverride reads back without it; hostOverride false is accepted and left out of the wire form", () => {
+  const read = validateSnapshot(JSON.parse(JSON.stringify(compactSnapshot(snapshot))));
+  expect(read.ok && read.value.routes[0]!.rules[0]!.backends[0]!.target).toStrictEqual(valid.target);
+  const off = { ...snapshot, routes: [{ ...snapshot.routes[0]!, rules: [{ ...plain, backends: [{ ...valid, target: { ...valid.target!, hostOverride: false } }] }] }] };
+  expect(validateSnapshot(off).ok).toBe(true);
+  expect(JSON.parse(JSON.stringify(compactSnapshot(off))).routes[0].rules[0].backends[0].target).toEqual({ origin: "http://app.example:80" });
+  const bad = JSON.parse(JSON.stringify(compactSnapshot(snapshot)));
+  bad.routes[0].rules[0].backends[0].target.hostOverride = "yes";
+  expect(validateSnapshot(bad).ok).toBe(false);
 });

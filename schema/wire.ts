@@ -34,7 +34,7 @@ export interface WireBackend {
   reason: string | undefined;
   ref: string;
   status: number | undefined;
-  target: { origin: string; protocol: "h2c" | "ws" | undefined; ref: string | undefined } | undefined;
+  target: { hostOverride: true | undefined; origin: string; protocol: "h2c" | "ws" | undefined; ref: string | undefined } | undefined;
   weight: number | undefined;
 }
 
@@ -92,6 +92,7 @@ function compactBackend(backend: Backend): WireBackend {
       target === null
         ? undefined
         : {
+            hostOverride: target.hostOverride === true ? true : undefined,
             origin: target.origin,
             protocol: target.protocol === WIRE_DEFAULTS.protocol ? undefined : target.protocol,
             ref: target.ref === backend.ref ? undefined : target.ref,

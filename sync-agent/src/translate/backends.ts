@@ -77,5 +77,6 @@ function resolve(group: string, kind: string, namespace: string, name: string, p
   }
   const origin = resolveOrigin(service, namespace, port, appProtocol, ctx);
   if (!origin.ok) return invalidBackend(ref, Reasons.BackendNotFound, origin.message);
-  return { ref, target: { origin: origin.origin, protocol, ref } };
+  // hostOverride is written only when on: the wire form and the goldens of every other origin stay as they were.
+  return { ref, target: origin.hostOverride ? { hostOverride: true, origin: origin.origin, protocol, ref } : { origin: origin.origin, protocol, ref } };
 }

@@ -4,13 +4,20 @@
  *   2. a LoadBalancer Service's `status.loadBalancer.ingress[0]` ip/hostname + the Service port;
  *   3. the agent-level origin template ({service} {namespace} {port} {cluster}).
  * None of these: the backend cannot be reached from the edge (ResolvedRefs=False/BackendNotFound).
+ *
+ * Whichever way the origin is found, the Service annotation `edgeway.dev/origin-host-override: "true"` opts it in to
+ * receiving the intended Host (the snapshot target's `hostOverride`; docs/worker.md "Host at the origin"). Only
+ * "true" and "false" are accepted: any other value makes the backend invalid (BackendNotFound, naming the annotation)
+ * rather than silently sending a Host the owner did not ask for, or not sending one they did.
  */
 import type { KubeObject } from "./api.ts";
 import { obj, objList, str } from "../k8s/fields.ts";
 
 export const ORIGIN_ANNOTATION = "edgeway.dev/origin";
 
-export type OriginResult = { ok: true; origin: string } | { ok: false; message: string };
+export const HOST_OVERRIDE_ANNOTATION = "edgeway.dev/origin-host-override";
+
+export type OriginResult = { ok: true; origin: string; hostOverride: boolean } | { ok: false; message: string };
 
 export interface OriginContext {
   originTemplate: string | undefined;
@@ -18,6 +25,20 @@ export interface OriginContext {
 }
 
 export function resolveOrigin(service: KubeObject, namespace: string, port: number, appProtocol: string, ctx: OriginContext): OriginResult {
+  const found = findOrigin(service, namespace, port, appProtocol, ctx);
+  if (!found.ok) return found;
+  const override = service.metadata.annotations?.[HOST_OVERRIDE_ANNOTATION];
+  if (override === undefined || override === "false") return { ok: true, origin: found.origin, hostOverride: false };
+  if (override === "true") return { ok: true, origin: found.origin, hostOverride: true };
+  return {
+    ok: false,
+    message: `annotation ${HOST_OVERRIDE_ANNOTATION} "${String(override)}" on Service ${namespace}/${service.metadata.name} must be "true" or "false"`,
+  };
+}
+
+type FoundOrigin = { ok: true; origin: string } | { ok: false; message: string };
+
+function findOrigin(service: KubeObject, namespace: string, port: number, appProtocol: string, ctx: OriginContext): FoundOrigin {
   const name = service.metadata.name;
   const annotation = service.metadata.annotations?.[ORIGIN_ANNOTATION];
   if (typeof annotation === "string") {
