@@ -1,5 +1,12 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { reflectingNetwork } from "./test/support/edge-network.ts";
+
+/**
+ * The names the "edge network" of the workerd-edge project answers for (test/support/edge-network.ts): the origins of
+ * worker/test/edge. A subrequest that would connect anywhere else is refused with 502.
+ */
+const EDGE_ORIGINS = new Set(["origin.test", "other-origin.test"]);
 
 // Two projects: plain Node (agent, matcher, cross-component suites) and workerd (the worker, via the Workers plugin).
 export default defineConfig({
@@ -29,8 +36,29 @@ export default defineConfig({
         test: {
           name: "workerd",
           include: ["worker/test/**/*.test.ts", "test/workerd/**/*.test.ts"],
+          exclude: ["worker/test/edge/**"],
           // Real echo origins on 127.0.0.1 for forwarding tests (ports reach the tests through provide/inject).
           globalSetup: ["./worker/test/support/global-setup.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The worker with an outbound service standing in for the edge's network: what leaves the worker (URL,
+        // Host, cf.resolveOverride) is observed where workerd alone would ignore resolveOverride. Its own project:
+        // every subrequest goes through the outbound service, which the real-origin tests above must not.
+        plugins: [
+          cloudflareTest({
+            main: "./worker/src/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { EDGEWAY_SNAPSHOT_KEY: "test-snapshot-key", EDGEWAY_STATUS_TOKEN: "test-status-token" },
+              outboundService: reflectingNetwork(EDGE_ORIGINS).outbound,
+            },
+          }),
+        ],
+        test: {
+          name: "workerd-edge",
+          include: ["worker/test/edge/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

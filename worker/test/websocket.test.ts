@@ -12,7 +12,7 @@ import { publish, route, rule, snapshot, uniqueGateway } from "./support/snapsho
 
 describe("WebSocket", () => {
   it("keeps Upgrade: websocket only towards ws backends", () => {
-    const draft = { method: "GET", path: "/ws", query: "", headers: new Headers({ upgrade: "websocket" }), host: "app.example" };
+    const draft = { method: "GET", path: "/ws", query: "", headers: new Headers({ upgrade: "websocket" }), host: "app.example", vouchedHost: null };
     const signal = new AbortController().signal;
     const ws = upstreamRequest(draft, { ref: "ws", origin: "http://127.0.0.1:1", protocol: "ws" }, null, signal);
     const plain = upstreamRequest(draft, { ref: "http", origin: "http://127.0.0.1:1", protocol: "http" }, null, signal);

@@ -34,6 +34,13 @@ export interface UpstreamDraft {
   headers: Headers;
   /** Host header intended for the origin: the client's, or URLRewrite's hostname. */
   host: string;
+  /**
+   * The host an opted-in origin (`hostOverride`) is fetched under, or null: only a name the snapshot vouches for —
+   * URLRewrite's hostname, or the client's host when the matched listener or route names it exactly. A name a
+   * wildcard (or no hostname at all) let the client choose never gets here: if the edge did not honour
+   * `resolveOverride`, it would connect to this name.
+   */
+  vouchedHost: string | null;
 }
 
 /**
@@ -114,15 +121,25 @@ export function stripHopByHop(headers: Headers): void {
 /** RFC 9110 §5.6.2 token: only such names can be deleted from a Headers object without a TypeError. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
-/** The initial draft: the client's forwardable headers, then the gateway's forwarding headers. */
-export function initialDraft(client: ClientHeaders, normalized: NormalizedRequest): UpstreamDraft {
+/**
+ * The initial draft: the client's forwardable headers, then the gateway's forwarding headers. `hostNamedExactly`:
+ * the matched listener or route names the client's host exactly (listener.ts `hostNamedExactly`).
+ */
+export function initialDraft(client: ClientHeaders, normalized: NormalizedRequest, hostNamedExactly = false): UpstreamDraft {
   const fields = client.forwardable;
   const clientIp = client.clientIp;
   const priorXff = client.forwardedFor;
   const xff = clientIp ? (priorXff ? `${priorXff}, ${clientIp}` : clientIp) : client.forwardedForIsHopByHop ? null : priorXff;
   if (xff) fields.push(["x-forwarded-for", xff]);
   fields.push(["x-forwarded-proto", normalized.scheme], ["x-forwarded-host", normalized.authority]);
-  return { method: normalized.method, path: normalized.path, query: normalized.query, headers: new Headers(fields), host: normalized.authority };
+  return {
+    method: normalized.method,
+    path: normalized.path,
+    query: normalized.query,
+    headers: new Headers(fields),
+    host: normalized.authority,
+    vouchedHost: hostNamedExactly ? normalized.host : null,
+  };
 }
 
 const originPrefixes = new Map<string, string>();
@@ -143,10 +160,48 @@ export function upstreamUrl(origin: string, path: string, query: string): string
   return query ? `${prefix}${path}?${query}` : `${prefix}${path}`;
 }
 
+interface OriginParts {
+  protocol: string;
+  /** ":port" when the origin names a non-default port, else "". */
+  port: string;
+  hostname: string;
+}
+
+const originParts = new Map<string, OriginParts>();
+
+function partsOf(origin: string): OriginParts {
+  let parts = originParts.get(origin);
+  if (parts === undefined) {
+    const url = new URL(origin);
+    parts = { protocol: url.protocol, port: url.port ? `:${url.port}` : "", hostname: url.hostname };
+    originParts.set(origin, parts);
+  }
+  return parts;
+}
+
+/**
+ * Where one attempt goes. For an origin that opted in (`hostOverride`) and a draft with a vouched host, the URL names
+ * that host (so it is the Host the origin sees) on the origin's scheme and port, and `cf.resolveOverride` names the
+ * origin's own hostname, the address the edge connects to (Cloudflare: "Resolve to a different origin"; it replaces
+ * the host, never the port). Everything else: the origin's URL, no override.
+ */
+export function upstreamTarget(draft: UpstreamDraft, target: BackendRef): { url: string; resolveOverride: string | null } {
+  const vouched = draft.vouchedHost;
+  if (target.hostOverride === true && vouched !== null) {
+    const parts = partsOf(target.origin);
+    if (vouched !== parts.hostname) {
+      const path = draft.path.startsWith("/") ? draft.path : `/${draft.path}`;
+      const base = `${parts.protocol}//${vouched}${parts.port}${path}`;
+      return { url: draft.query ? `${base}?${draft.query}` : base, resolveOverride: parts.hostname };
+    }
+  }
+  return { url: upstreamUrl(target.origin, draft.path, draft.query), resolveOverride: null };
+}
+
 /**
  * The fetch() request for one attempt. Host is set explicitly to the intended host; note that workerd's fetch()
- * replaces it with the origin URL's authority (docs/worker.md "Host"), which is why X-Forwarded-Host carries the
- * client's host as well. The draft's headers are finished in place (the same for every attempt): the Request
+ * replaces it with the URL's authority (docs/worker.md "Host"): only an opted-in origin gets the intended host, via
+ * the URL (upstreamTarget). X-Forwarded-Host carries the client's host either way. The draft's headers are finished in place (the same for every attempt): the Request
  * constructor copies them.
  */
 export function upstreamRequest(draft: UpstreamDraft, target: BackendRef, body: BodyInit | null, signal: AbortSignal | undefined): Request {
@@ -155,12 +210,14 @@ export function upstreamRequest(draft: UpstreamDraft, target: BackendRef, body: 
   // workerd performs the WebSocket handshake itself when it sees `Upgrade: websocket` (it adds Connection and the
   // key); anything else that asks to upgrade is sent as a plain request.
   if (target.protocol !== "ws" || (headers.get("upgrade") ?? "").toLowerCase() !== "websocket") headers.delete("upgrade");
-  return new Request(upstreamUrl(target.origin, draft.path, draft.query), {
+  const { url, resolveOverride } = upstreamTarget(draft, target);
+  return new Request(url, {
     method: draft.method,
     headers,
     body: draft.method === "GET" || draft.method === "HEAD" ? null : body,
     redirect: "manual",
     signal: signal ?? null,
+    ...(resolveOverride === null ? {} : { cf: { resolveOverride } }),
   });
 }
 

@@ -4,7 +4,7 @@
  * wildcard with more labels > no hostname); ties go to the Gateway listed first. Within the chosen Gateway the
  * matcher selects the listener itself.
  */
-import type { Listener } from "../../../schema/snapshot.ts";
+import type { Listener, Route } from "../../../schema/snapshot.ts";
 
 const NO_MATCH = -1;
 
@@ -38,4 +38,19 @@ export function chooseGateway(candidates: readonly (readonly Listener[])[], sche
     }
   });
   return chosen;
+}
+
+/**
+ * Whether the client's host is a name the configuration itself wrote: the matched listener's hostname, or one of the
+ * route's effective hostnames on that listener, equal to it — never through a wildcard or a listener/route without
+ * hostnames, where the client chose the name. Only such a host may become the URL host of an opted-in origin
+ * (forward.ts upstreamTarget). A host spelled with "*" is never exact, even if it equals a wildcard literally.
+ */
+export function hostNamedExactly(host: string, listener: Listener, route: Route, listenerIndex: number): boolean {
+  if (host.includes("*")) return false;
+  if (listener.hostname === host) return true;
+  for (const attachment of route.attachments) {
+    if (attachment.listener === listenerIndex && attachment.hostnames.includes(host)) return true;
+  }
+  return false;
 }

@@ -9,6 +9,7 @@ import { writeAccessLog, type AccessLogEntry } from "../log.ts";
 import { versionOf, type SnapshotRegistry } from "../snapshot/store.ts";
 import { readClientHeaders } from "./forward.ts";
 import { checkRequestLimits } from "./limits.ts";
+import { hostNamedExactly } from "./listener.ts";
 import { normalizeRequest, type NormalizedRequest } from "./normalize.ts";
 import { localResponse, withDebugHeaders } from "./respond.ts";
 import { executeRule, type RuleLog } from "./rule.ts";
@@ -92,6 +93,7 @@ async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, dep
     normalized: req,
     rule,
     listenerPort: listener.port,
+    hostNamedExactly: hostNamedExactly(req.host, listener, route, result.listener),
     config,
     ctx,
     random: deps.random ?? Math.random,

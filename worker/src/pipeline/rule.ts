@@ -24,6 +24,8 @@ export interface RuleContext {
   normalized: NormalizedRequest;
   rule: Rule;
   listenerPort: number;
+  /** The matched listener or route names the client's host exactly (listener.ts `hostNamedExactly`). */
+  hostNamedExactly: boolean;
   config: WorkerConfig;
   ctx: BackgroundTasks;
   random: () => number;
@@ -47,7 +49,7 @@ interface FilterState {
 export async function executeRule(rc: RuleContext): Promise<Response> {
   const { rule, normalized, request } = rc;
   const cors = findCors(rule.filters);
-  const state: FilterState = { draft: initialDraft(rc.client, normalized), cors, mirrors: [] };
+  const state: FilterState = { draft: initialDraft(rc.client, normalized, rc.hostNamedExactly), cors, mirrors: [] };
   const ruleResponseModifiers = responseModifiersOf(rule.filters);
 
   // GEP-1767: a preflight is answered by the gateway and MUST NOT be passed upstream.
@@ -158,7 +160,11 @@ function applyRequestFilters(filters: readonly Filter[], state: FilterState, rc:
         break;
       case "URLRewrite":
         if (filter.path) state.draft.path = applyPathModifier(state.draft.path, filter.path);
-        if (filter.hostname) state.draft.host = filter.hostname;
+        if (filter.hostname) {
+          state.draft.host = filter.hostname;
+          // A hostname from the snapshot: an opted-in origin is fetched under it (forward.ts upstreamTarget).
+          state.draft.vouchedHost = filter.hostname;
+        }
         break;
       case "RequestMirror":
         // Mirrors see the request as the filters before them left it.
