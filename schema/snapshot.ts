@@ -14,10 +14,12 @@
  * - Wire form (since schema version 2): fields marked "default" below may be left out of the stored JSON, and are
  *   left out when they hold their default (`compactSnapshot`); `validateSnapshot` fills them back in, so readers
  *   always see every field. A 10,000-route snapshot is a third smaller for it (the KV value limit is 25 MiB).
+ * - Blob (since schema version 3): the stored bytes are a binary frame holding the wire form's JSON and, after it,
+ *   the route table as raw bytes (schema/blob.ts), no longer base64 inside the JSON.
  */
 import * as v from "valibot";
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const name = v.pipe(v.string(), v.minLength(1), v.maxLength(253));
 const headerName = v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "header names are lower-case tokens"));
@@ -218,10 +220,15 @@ export const SnapshotSchema = v.object({
   /** Attached, accepted routes, sorted by namespace/name (precedence is resolved in the route table). */
   routes: v.array(RouteSchema),
   /**
-   * The binary route table (base64) that wasm-matcher compiled from `listeners` and `routes`. Empty string until
-   * the compiler has run; the worker refuses a snapshot whose table is missing or does not match the routes.
+   * The binary route table that wasm-matcher compiled from `listeners` and `routes`. Never in the JSON: the blob
+   * stores it after the JSON (schema/blob.ts), and readSnapshotBlob sets it; validateSnapshot of JSON alone gives an
+   * empty table. Empty until the compiler has run; the worker refuses a snapshot whose table is missing or does not
+   * match the routes.
    */
-  routeTable: v.string(),
+  routeTable: v.optional(
+    v.custom<Uint8Array>((value) => value instanceof Uint8Array, "the route table is bytes, stored after the JSON"),
+    () => new Uint8Array(0),
+  ),
 });
 
 export type HeaderModifier = v.InferOutput<typeof HeaderModifierSchema>;

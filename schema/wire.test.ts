@@ -37,8 +37,10 @@ const snapshot: Snapshot = {
   gateway: { namespace: "ns", name: "gw", generation: 1 },
   listeners: [{ name: "http", port: 80, protocol: "HTTP", hostname: null }],
   routes: [{ namespace: "ns", name: "r", creationTimestamp: "2026-01-01T00:00:00Z", generation: 1, attachments: [{ listener: 0, hostnames: [] }], rules: [plain, full] }],
-  routeTable: "",
+  routeTable: new Uint8Array(0),
 };
+/** The snapshot as JSON with every field present (the route table never is JSON). */
+const { routeTable: _table, ...asJson } = snapshot;
 
 it("leaves defaults out of the wire form and keeps everything else", () => {
   const wire = JSON.parse(JSON.stringify(compactSnapshot(snapshot)));
@@ -55,7 +57,7 @@ it("leaves defaults out of the wire form and keeps everything else", () => {
 });
 
 it("reads back as the same snapshot; of a snapshot with sorted keys, JSON.stringify of the wire form is canonical", () => {
-  const sorted = JSON.parse(canonicalJson(snapshot)) as Snapshot;
+  const sorted = JSON.parse(canonicalJson(asJson)) as Snapshot;
   const text = JSON.stringify(compactSnapshot(sorted));
   expect(text).toBe(canonicalJson(compactSnapshot(snapshot)));
   const read = validateSnapshot(JSON.parse(text));
@@ -63,7 +65,7 @@ it("reads back as the same snapshot; of a snapshot with sorted keys, JSON.string
 });
 
 it("still reads a snapshot written with every field present", () => {
-  const read = validateSnapshot(JSON.parse(canonicalJson(snapshot)));
+  const read = validateSnapshot(JSON.parse(canonicalJson(asJson)));
   expect(read.ok && read.value).toStrictEqual(snapshot);
 });
 

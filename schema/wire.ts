@@ -1,8 +1,8 @@
 /**
- * The snapshot's wire form: what is stored in KV. `compactSnapshot(snapshot)` leaves out every field that holds its
+ * The snapshot's wire form: the JSON stored in the KV blob (schema/blob.ts), which holds the route table after it. `compactSnapshot(snapshot)` leaves out every field that holds its
  * default (WIRE_DEFAULTS, empty lists, null) and a backend target's `ref` when it is the backend's own; `validateSnapshot` on
  * the parsed JSON fills them back in, so `validateSnapshot(JSON.parse(JSON.stringify(compactSnapshot(s))))` gives
- * `s` again.
+ * `s` again but for the route table, which the blob carries outside the JSON.
  *
  * Objects are built with their keys in sorted order and left-out fields are `undefined` (which JSON.stringify skips),
  * so when `s` has sorted keys throughout (the compiler builds it so), `JSON.stringify(compactSnapshot(s))` is already
@@ -12,7 +12,7 @@
 import { type Backend, type Match, type Route, type Rule, type Snapshot, WIRE_DEFAULTS } from "./snapshot.ts";
 
 /** The wire form's type: a Snapshot whose defaulted fields may be missing. */
-export type WireSnapshot = Omit<Snapshot, "routes"> & { routes: WireRoute[] };
+export type WireSnapshot = Omit<Snapshot, "routes" | "routeTable"> & { routes: WireRoute[] };
 export type WireRoute = Omit<Route, "rules"> & { rules: WireRule[] };
 export interface WireRule {
   backends: WireBackend[] | undefined;
@@ -42,7 +42,6 @@ export function compactSnapshot(snapshot: Snapshot): WireSnapshot {
   return {
     gateway: snapshot.gateway,
     listeners: snapshot.listeners,
-    routeTable: snapshot.routeTable,
     routes: snapshot.routes.map(compactRoute),
     schemaVersion: snapshot.schemaVersion,
   };

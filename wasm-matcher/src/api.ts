@@ -3,7 +3,7 @@
  * matcher (reference.ts) and the WebAssembly matcher (wasm.ts, built from ../assembly). The worker uses the wasm one.
  *
  * Both are built from a snapshot: `compileRouteTable(snapshot)` (table.ts) encodes listeners/routes/rules/matches into
- * the binary table stored in `snapshot.routeTable`; precedence (spec §1 hostnames, §3 match order, all tie-breaks) is
+ * the binary table held in `snapshot.routeTable`; precedence (spec §1 hostnames, §3 match order, all tie-breaks) is
  * resolved at compile time, so matching is a scan in precedence order.
  */
 

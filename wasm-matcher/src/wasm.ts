@@ -1,4 +1,3 @@
-import { fromBase64 } from "../../schema/canonical.ts";
 import type { Snapshot } from "../../schema/snapshot.ts";
 import type { Matcher, MatchRequest, MatchResult } from "./api.ts";
 import { createReferenceMatcher } from "./reference.ts";
@@ -45,7 +44,7 @@ export interface WasmMatcher extends Matcher {
 }
 
 export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot, table?: Uint8Array): WasmMatcher {
-  const bytes = table ?? fromBase64(snapshot.routeTable);
+  const bytes = table ?? snapshot.routeTable;
   const instance = new WebAssembly.Instance(module, {});
   const ex = instance.exports as unknown as MatcherExports;
   const base = ex.reserve(bytes.length);

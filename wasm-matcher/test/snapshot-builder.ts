@@ -2,7 +2,6 @@
  * Small builders for test snapshots and requests. Every snapshot they make passes validateSnapshot and carries the
  * route table compileRouteTable produced for it, as the sync-agent's compiler would publish it.
  */
-import { toBase64 } from "../../schema/canonical.ts";
 import { SCHEMA_VERSION, validateSnapshot, type Listener, type Match, type Route, type Rule, type Snapshot, type StringMatch } from "../../schema/snapshot.ts";
 import type { MatchRequest } from "../src/api.ts";
 import { compileRouteTable } from "../src/table.ts";
@@ -64,9 +63,9 @@ export function snapshot(listeners: Listener[], routes: Route[]): Snapshot {
     gateway: { namespace: "gateway-ns", name: "gw", generation: 1 },
     listeners,
     routes,
-    routeTable: "",
+    routeTable: new Uint8Array(0),
   };
-  s.routeTable = toBase64(compileRouteTable(s));
+  s.routeTable = compileRouteTable(s);
   const checked = validateSnapshot(s);
   if (!checked.ok) throw new Error(`test snapshot invalid: ${checked.problems.join("; ")}`);
   return s;

@@ -6,9 +6,11 @@
  * the Request/Response objects every proxy needs (in Node these are undici's and dominate; workerd's are native).
  */
 import { Bench } from "tinybench";
-import { canonicalJson, sha256Hex, toBase64, utf8 } from "../../schema/canonical.ts";
+import { encodeBlob } from "../../schema/blob.ts";
+import { canonicalJson, sha256Hex, utf8 } from "../../schema/canonical.ts";
 import { blobKey, pointerKey, signPointer } from "../../schema/pointer.ts";
 import { SCHEMA_VERSION, type Filter, type Route, type Snapshot } from "../../schema/snapshot.ts";
+import { compactSnapshot } from "../../schema/wire.ts";
 import { loadMatcherModule } from "../../wasm-matcher/src/load-node.ts";
 import { compileRouteTable } from "../../wasm-matcher/src/table.ts";
 import { createWasmMatcher } from "../../wasm-matcher/src/wasm.ts";
@@ -48,9 +50,9 @@ function snapshotOf(gateway: string, count: number, filters: Filter[]): Snapshot
     gateway: { namespace, name, generation: 1 },
     listeners: [{ name: "http", port: 80, protocol: "HTTP", hostname: null }],
     routes: routes(count, filters),
-    routeTable: "",
+    routeTable: new Uint8Array(0),
   };
-  return { ...base, routeTable: toBase64(compileRouteTable(base)) };
+  return { ...base, routeTable: compileRouteTable(base) };
 }
 
 /** A KVNamespace good enough for the loader: text and arrayBuffer gets from a Map. */
@@ -65,7 +67,7 @@ function memoryKv(entries: Map<string, Uint8Array>): KVNamespace {
 }
 
 async function environment(gateway: string, snap: Snapshot): Promise<Env> {
-  const bytes = utf8(canonicalJson(snap));
+  const bytes = encodeBlob(canonicalJson(compactSnapshot(snap)), snap.routeTable);
   const hash = await sha256Hex(bytes);
   const pointer = await signPointer(KEY, { schemaVersion: SCHEMA_VERSION, gateway, hash, size: bytes.length, epoch: 1, counter: 1, gatewayGeneration: 1, publishedAt: new Date().toISOString() });
   const kv = memoryKv(new Map([[blobKey(hash), bytes], [pointerKey(gateway), utf8(JSON.stringify(pointer))]]));

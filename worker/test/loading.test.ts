@@ -4,11 +4,13 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { canonicalJson, fromBase64, toBase64, utf8 } from "../../schema/canonical.ts";
+import { BLOB_HEADER_BYTES, encodeBlob } from "../../schema/blob.ts";
+import { canonicalJson, toBase64, utf8 } from "../../schema/canonical.ts";
+import { compactSnapshot } from "../../schema/wire.ts";
 import { blobKey, pointerKey, signPointer } from "../../schema/pointer.ts";
 import { SCHEMA_VERSION, type Snapshot } from "../../schema/snapshot.ts";
 import { call, origin, seenBy, uid, type Echo } from "./support/drive.ts";
-import { backend, publish, route, rule, snapshot, uniqueGateway, type PublishOptions } from "./support/snapshots.ts";
+import { backend, blobOf, publish, route, rule, snapshot, uniqueGateway, type PublishOptions } from "./support/snapshots.ts";
 import { gatewayStatus } from "./support/status.ts";
 
 const ALWAYS_REFRESH = { EDGEWAY_REFRESH_INTERVAL_MS: "0" };
@@ -75,30 +77,34 @@ describe("verification keeps the last good snapshot", () => {
   type BadVariant = { name: string; publish: (gw: string) => Promise<unknown>; counts: "rejected" | "unavailable" };
   const good = (gw: string) => snapshotTo(gw, "v2", 2);
   const at = (options: PublishOptions) => ({ epoch: 1, counter: 5, ...options });
+  /** The blob of `good(gw)` with its JSON part replaced (the route table kept). */
+  const withJson = (gw: string, json: string, version?: number) => encodeBlob(json, good(gw).routeTable, version);
 
   const variants: BadVariant[] = [
     { name: "tampered pointer (counter changed after signing)", counts: "rejected", publish: (gw) => publish(good(gw), gw, at({ tamperPointer: (p) => ({ ...p, counter: 9 }) })) },
     { name: "pointer signed with another key", counts: "rejected", publish: (gw) => publish(good(gw), gw, at({ key: "someone-else" })) },
     { name: "blob does not match the pointer hash", counts: "rejected", publish: (gw) => publish(good(gw), gw, at({ tamperBlob: (b) => { const c = b.slice(); c[c.length - 2] = 0x20; return c; } })) },
     { name: "truncated blob", counts: "rejected", publish: (gw) => publish(good(gw), gw, at({ tamperBlob: (b) => b.slice(0, b.length - 10) })) },
-    { name: "unknown schemaVersion in the blob", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: canonicalJson({ ...good(gw), schemaVersion: SCHEMA_VERSION + 1 }) })) },
-    { name: "blob that is not JSON", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: "{not json" })) },
-    { name: "snapshot failing validation", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: canonicalJson({ ...good(gw), listeners: [{ port: -1 }] }) })) },
+    { name: "unknown schemaVersion in the blob", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: withJson(gw, canonicalJson({ ...compactSnapshot(good(gw)), schemaVersion: SCHEMA_VERSION + 1 }), SCHEMA_VERSION + 1) })) },
+    { name: "blob of schema version 2 (JSON, the route table in base64)", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: utf8(canonicalJson({ ...compactSnapshot(good(gw)), schemaVersion: 2, routeTable: toBase64(good(gw).routeTable) })) })) },
+    { name: "blob frame whose lengths do not add up", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: (() => { const b = blobOf(good(gw)); new DataView(b.buffer).setUint32(BLOB_HEADER_BYTES - 8, 1, true); return b; })() })) },
+    { name: "blob whose JSON part is not JSON", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: withJson(gw, "{not json") })) },
+    { name: "snapshot failing validation", counts: "rejected", publish: (gw) => publish(null, gw, at({ rawBlob: withJson(gw, canonicalJson({ ...compactSnapshot(good(gw)), listeners: [{ port: -1 }] })) })) },
     { name: "snapshot of another gateway", counts: "rejected", publish: (gw) => publish(snapshotTo("other/gateway", "v2"), gw, at({})) },
-    { name: "route table missing", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: "" }, gw, at({})) },
+    { name: "route table missing", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: new Uint8Array(0) }, gw, at({})) },
     { name: "route table compiled from other routes", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: snapshot(gw, [route("a", [rule({ backends: [] })]), route("b", [rule({ backends: [] })])]).routeTable }, gw, at({})) },
-    { name: "truncated route table", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: "AAAAAAAAAAAA" }, gw, at({})) },
+    { name: "truncated route table", counts: "rejected", publish: (gw) => publish({ ...good(gw), routeTable: new Uint8Array(9) }, gw, at({})) },
     { name: "route table the matcher refuses (bad magic)", counts: "rejected", publish: (gw) => {
       const snap = good(gw);
-      const table = fromBase64(snap.routeTable);
+      const table = snap.routeTable.slice();
       table[0] = table[0]! ^ 0xff;
-      return publish({ ...snap, routeTable: toBase64(table) }, gw, at({}));
+      return publish({ ...snap, routeTable: table }, gw, at({}));
     } },
     { name: "older version", counts: "rejected", publish: (gw) => publish(good(gw), gw, { epoch: 0, counter: 99 }) },
     { name: "same version, different content", counts: "rejected", publish: (gw) => publish(good(gw), gw, { epoch: 1, counter: 3 }) },
     { name: "pointer ahead of blob", counts: "unavailable", publish: (gw) => publish(good(gw), gw, at({ skipBlob: true })) },
     { name: "pointer with unknown schemaVersion", counts: "rejected", publish: async (gw) => {
-      const bytes = utf8(canonicalJson(good(gw)));
+      const bytes = blobOf(good(gw));
       const pointer = await signPointer("test-snapshot-key", { schemaVersion: SCHEMA_VERSION + 1, gateway: gw, hash: "0".repeat(64), size: bytes.length, epoch: 1, counter: 7, gatewayGeneration: 2, publishedAt: new Date().toISOString() });
       await env.EDGEWAY_KV.put(pointerKey(gw), JSON.stringify(pointer));
     } },

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { validateSnapshot } from "../../../schema/snapshot.ts";
+import { readSnapshotBlob } from "../../../schema/blob.ts";
 import { BASE, GATEWAY, route } from "../translate/test-fixtures.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -43,20 +43,20 @@ describe("edgeway compile (CLI)", () => {
     const lines = result.stdout.split("\n");
     expect(lines[0]).toMatch(/^KIND\s+NAMESPACE\s+NAME\s+ACCEPTED\s+RESOLVED\s+PROGRAMMED\s+REASON\/MESSAGE$/);
     expect(lines.find((l) => l.startsWith("HTTPRoute"))).toMatch(/web -> gw\s+True\s+False\s+-\s+BackendNotFound: /);
-    expect((await readdir(out)).sort()).toEqual(["infra_gw.json", "infra_gw2.json"]);
-    const snapshot: unknown = JSON.parse(await readFile(join(out, "infra_gw.json"), "utf8"));
-    expect(validateSnapshot(snapshot).ok).toBe(true);
+    expect((await readdir(out)).sort()).toEqual(["infra_gw.snapshot", "infra_gw2.snapshot"]);
+    const snapshot = readSnapshotBlob(new Uint8Array(await readFile(join(out, "infra_gw.snapshot"))));
+    expect(snapshot.ok && snapshot.value.routeTable.byteLength).toBeGreaterThan(0);
     const docs = parseAllDocuments(await readFile(statusOut, "utf8")).map((d) => d.toJS() as { kind: string; status: Record<string, unknown> });
     expect(docs.map((d) => d.kind)).toEqual(["GatewayClass", "Gateway", "Gateway", "HTTPRoute"]);
     expect(docs[3]!.status.parents).toHaveLength(1);
   });
 
   it("writes a single Gateway's snapshot to the --out file", async () => {
-    const file = join(dir, "one.json");
+    const file = join(dir, "one.snapshot");
     const result = await edgeway(["compile", "-f", dir.concat("/base.yaml"), "-f", join(dir, "gateways.yaml"), "--gateway", "infra/gw2", "--out", file]);
     expect(result.code).toBe(0);
-    const snapshot = JSON.parse(await readFile(file, "utf8")) as { gateway: { name: string } };
-    expect(snapshot.gateway.name).toBe("gw2");
+    const snapshot = readSnapshotBlob(new Uint8Array(await readFile(file)));
+    expect(snapshot.ok && snapshot.value.gateway.name).toBe("gw2");
   });
 
   it("exits non-zero with a one-line reason naming the file and line of a YAML syntax error", async () => {

@@ -23,7 +23,8 @@ Gateway of class controller edgeway.dev/gateway-controller, and prints every obj
 options:
   -f, --filename <path>      manifest file or directory (repeatable, required)
       --gateway <ns/name>    only this Gateway (repeatable)
-      --out <file|dir>       write snapshot(s): one Gateway -> the file; several -> <dir>/<ns>_<name>.json
+      --out <file|dir>       write snapshot(s) as \`edgeway push\` reads them: one Gateway -> the file;
+                             several -> <dir>/<ns>_<name>.snapshot
       --status-out <file>    write the objects we own with their computed status, as YAML
       --origin-template <t>  origin for Services without annotation or LoadBalancer address,
                              e.g. "http://{service}.{namespace}.svc.{cluster}:{port}"
@@ -98,7 +99,7 @@ async function writeSnapshots(out: string, compiled: CompiledSnapshot[]): Promis
   }
   await mkdir(out, { recursive: true });
   for (const c of compiled) {
-    const file = join(out, `${c.gateway.replace("/", "_")}.json`);
+    const file = join(out, `${c.gateway.replace("/", "_")}.snapshot`);
     await writeFile(file, c.bytes);
     process.stdout.write(`wrote ${file} (sha256 ${c.sha256})\n`);
   }

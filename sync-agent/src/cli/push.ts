@@ -1,16 +1,19 @@
 /**
- * `edgeway push --snapshot <file> --local [--persist-to <dir>] [--secret-file <file>]`
+ * `edgeway push --snapshot <file> [--snapshot <file> ...] --local [--persist-to <dir>] [--secret-file <file>]`
  *
- * Publishes compiled snapshots (the JSON `edgeway compile` writes: one snapshot, or an array of them) to the local KV
- * store a `wrangler dev --persist-to <dir>` worker reads, each behind a pointer signed with EDGEWAY_SNAPSHOT_KEY.
- * The running worker picks the new version up without a restart.
+ * Publishes compiled snapshots (the blob files `edgeway compile --out` writes, schema/blob.ts) to the local KV store a
+ * `wrangler dev --persist-to <dir>` worker reads, each behind a pointer signed with EDGEWAY_SNAPSHOT_KEY. A file's
+ * bytes are stored as they are, once they read back as a valid snapshot. The running worker picks the new version
+ * up without a restart.
  */
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { canonicalJson, sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import { encodeBlob, readSnapshotBlob } from "../../../schema/blob.ts";
+import { canonicalJson, sha256Hex } from "../../../schema/canonical.ts";
 import { compactSnapshot } from "../../../schema/wire.ts";
 import { pointerKey, versionString, type Pointer } from "../../../schema/pointer.ts";
-import { validateSnapshot, type Snapshot } from "../../../schema/snapshot.ts";
+import type { Snapshot } from "../../../schema/snapshot.ts";
 import { DEFAULT_PERSIST_DIR, LocalKvStore } from "../publish/local-kv.ts";
 import { publishSnapshot, type KvStore } from "../publish/publisher.ts";
 import type { CompiledSnapshot } from "../translate/api.ts";
@@ -19,17 +22,23 @@ export const SECRET_NAME = "EDGEWAY_SNAPSHOT_KEY";
 /** Where `npm start` keeps local secrets (wrangler dev reads it too). */
 export const DEFAULT_SECRET_FILE = ".dev.vars";
 
-const USAGE = `usage: edgeway push --snapshot <file> --local [--persist-to <dir>] [--secret-file <file>]
+const USAGE = `usage: edgeway push --snapshot <file> [--snapshot <file> ...] --local [--persist-to <dir>] [--secret-file <file>]
 
-  --snapshot <file>     compiled snapshot JSON (one snapshot or an array)
+  --snapshot <file>     a snapshot file \`edgeway compile --out\` wrote (repeatable)
   --local               publish to the local KV store of \`wrangler dev --persist-to <dir>\`
   --persist-to <dir>    default ${DEFAULT_PERSIST_DIR}
   --secret-file <file>  dotenv file holding ${SECRET_NAME} (default ${DEFAULT_SECRET_FILE}); the
                         ${SECRET_NAME} environment variable wins when set`;
 
-/** Turns a snapshot into the blob publishSnapshot writes: canonical JSON bytes of its wire form and their sha256. */
+/**
+ * Turns a snapshot into the blob publishSnapshot writes (schema/blob.ts: the canonical JSON of its wire form, then its
+ * route table) and the blob's sha256.
+ */
 export async function toCompiledSnapshot(snapshot: Snapshot): Promise<CompiledSnapshot> {
-  const bytes = utf8(canonicalJson(compactSnapshot(snapshot)));
+  return compiledFrom(snapshot, encodeBlob(canonicalJson(compactSnapshot(snapshot)), snapshot.routeTable));
+}
+
+async function compiledFrom(snapshot: Snapshot, bytes: Uint8Array<ArrayBuffer>): Promise<CompiledSnapshot> {
   return {
     gateway: `${snapshot.gateway.namespace}/${snapshot.gateway.name}`,
     gatewayGeneration: snapshot.gateway.generation,
@@ -39,23 +48,12 @@ export async function toCompiledSnapshot(snapshot: Snapshot): Promise<CompiledSn
   };
 }
 
-/** Parses a snapshot file's text; user errors come back as problems, never thrown. */
-export function parseSnapshotFile(text: string): { snapshots: Snapshot[]; problems: string[] } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return { snapshots: [], problems: [`not JSON: ${(err as Error).message}`] };
-  }
-  const items = Array.isArray(parsed) ? parsed : [parsed];
-  const snapshots: Snapshot[] = [];
-  const problems: string[] = [];
-  items.forEach((item, i) => {
-    const result = validateSnapshot(item);
-    if (result.ok) snapshots.push(result.value);
-    else problems.push(...result.problems.map((p) => (items.length > 1 ? `[${i}] ${p}` : p)));
-  });
-  return { snapshots, problems };
+/** Reads a snapshot file's bytes (a blob); user errors come back as problems, never thrown. */
+export async function parseSnapshotFile(bytes: Uint8Array<ArrayBuffer>): Promise<{ compiled: CompiledSnapshot | null; problems: string[] }> {
+  const read = readSnapshotBlob(bytes);
+  if (!read.ok) return { compiled: null, problems: read.problems };
+  if (read.value.routeTable.byteLength === 0) return { compiled: null, problems: ["the snapshot has no route table"] };
+  return { compiled: await compiledFrom(read.value, bytes), problems: [] };
 }
 
 /** Reads KEY from a dotenv-style file (KEY=value, optional quotes); undefined when absent. */
@@ -125,7 +123,7 @@ export async function runPush(argv: string[]): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: {
-        snapshot: { type: "string" },
+        snapshot: { type: "string", multiple: true },
         local: { type: "boolean", default: false },
         "persist-to": { type: "string", default: DEFAULT_PERSIST_DIR },
         "secret-file": { type: "string", default: DEFAULT_SECRET_FILE },
@@ -137,17 +135,21 @@ export async function runPush(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (!values.snapshot) throw new UsageError("--snapshot <file> is required");
+    if (!values.snapshot || values.snapshot.length === 0) throw new UsageError("--snapshot <file> is required");
     if (!values.local) throw new UsageError("only --local is supported by push; the in-cluster agent publishes to Cloudflare KV");
-    const { snapshots, problems } = parseSnapshotFile(readFileSync(values.snapshot, "utf8"));
-    if (problems.length > 0) {
-      console.error(`${values.snapshot}: not a valid snapshot:\n  ${problems.join("\n  ")}`);
-      return 1;
+    const compiled: CompiledSnapshot[] = [];
+    for (const file of values.snapshot) {
+      const { compiled: item, problems } = await parseSnapshotFile(new Uint8Array(await readFile(file)));
+      if (item === null) {
+        console.error(`${file}: not a valid snapshot:\n  ${problems.join("\n  ")}`);
+        return 1;
+      }
+      compiled.push(item);
     }
     const secret = resolveSecret(values["secret-file"]);
     const kv = new LocalKvStore({ persistTo: values["persist-to"] });
     try {
-      for (const pointer of await pushSnapshots(kv, snapshots, secret)) {
+      for (const pointer of await pushCompiled(kv, compiled, secret)) {
         console.log(`pushed ${pointer.gateway} version ${versionString(pointer)} to ${kv.persistTo}`);
       }
     } finally {

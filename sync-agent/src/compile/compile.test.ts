@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, toBase64, fromBase64 } from "../../../schema/canonical.ts";
+import { decodeBlob, readSnapshotBlob } from "../../../schema/blob.ts";
+import { canonicalJson } from "../../../schema/canonical.ts";
 import { compactSnapshot } from "../../../schema/wire.ts";
-import { validateSnapshot } from "../../../schema/snapshot.ts";
+import { SCHEMA_VERSION } from "../../../schema/snapshot.ts";
+import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
 import type { KubeObject } from "../translate/api.ts";
 import { translate } from "../translate/index.ts";
 import { BASE, GATEWAY, objects, route } from "../translate/test-fixtures.ts";
@@ -59,7 +61,7 @@ describe("compileSnapshots", () => {
     const compiled = await compileText(objects(RICH));
     expect(compiled.map((c) => c.gateway)).toEqual(["infra/gw", "infra/second"]);
     for (const c of compiled) {
-      const check = validateSnapshot(JSON.parse(new TextDecoder().decode(c.bytes)));
+      const check = readSnapshotBlob(c.bytes);
       expect(check.ok ? [] : check.problems).toEqual([]);
     }
     expect(compiled[0]!.snapshot.routes.map((r) => r.name)).toEqual(["web"]);
@@ -68,22 +70,27 @@ describe("compileSnapshots", () => {
     expect(another.attachments).toEqual([{ listener: 1, hostnames: ["a.example.com", "b.example.com"] }]);
   });
 
-  it("writes exactly the canonical JSON of the snapshot's wire form, which reads back as the snapshot, and hashes those bytes", async () => {
+  it("writes a blob of exactly the canonical JSON of the snapshot's wire form and the route table, which reads back as the snapshot, and hashes those bytes", async () => {
     for (const c of await compileText(objects(RICH))) {
-      const text = new TextDecoder().decode(c.bytes);
-      expect(text).toBe(canonicalJson(compactSnapshot(c.snapshot)));
-      const read = validateSnapshot(JSON.parse(text));
+      const decoded = decodeBlob(c.bytes);
+      if (!decoded.ok) throw new Error(decoded.reason);
+      expect(decoded.parts.version).toBe(SCHEMA_VERSION);
+      expect(new TextDecoder().decode(decoded.parts.json)).toBe(canonicalJson(compactSnapshot(c.snapshot)));
+      expect(decoded.parts.table).toEqual(compileRouteTable(c.snapshot));
+      const read = readSnapshotBlob(c.bytes);
       expect(read.ok && read.value).toStrictEqual(c.snapshot);
       const digest = Buffer.from(await crypto.subtle.digest("SHA-256", c.bytes)).toString("hex");
       expect(c.sha256).toBe(digest);
     }
   });
 
-  it("stores the route table as the same base64 toBase64 would produce", async () => {
+  it("stores the route table as raw bytes, not base64 inside the JSON", async () => {
     const [c] = await compileText(objects(RICH));
-    const table = fromBase64(c!.snapshot.routeTable);
-    expect(table.length).toBeGreaterThan(0);
-    expect(toBase64(table)).toBe(c!.snapshot.routeTable);
+    const table = c!.snapshot.routeTable;
+    expect(table.byteLength).toBeGreaterThan(0);
+    const decoded = decodeBlob(c!.bytes);
+    expect(decoded.ok && new TextDecoder().decode(decoded.parts.json)).not.toContain("routeTable");
+    expect(c!.bytes.subarray(c!.bytes.byteLength - table.byteLength)).toEqual(table);
   });
 
   it("sorts order-free lists: header and query matches, header modifier entries, retry codes", async () => {

@@ -1,19 +1,20 @@
 /**
  * compileSnapshots(ir): one Snapshot per Gateway, deterministic down to the byte. Routes are sorted by
  * namespace/name; everything whose order carries no meaning (attachments, hostnames, header and query matches,
- * header modifier entries) is sorted; the route table is compiled by wasm-matcher; the canonical JSON
- * of the snapshot's wire form (schema/wire.ts: defaults left out) is hashed once per Gateway. Every object is built
- * with sorted keys (route.ts, wire.ts), so JSON.stringify yields the canonical form directly.
+ * header modifier entries) is sorted; the route table is compiled by wasm-matcher; the blob (schema/blob.ts: the
+ * canonical JSON of the snapshot's wire form, defaults left out, then the route table's raw bytes) is hashed once per
+ * Gateway. Every object is built with sorted keys (route.ts, wire.ts), so JSON.stringify yields the canonical form
+ * directly.
  */
 import { createHash } from "node:crypto";
 import { SCHEMA_VERSION, type Snapshot } from "../../../schema/snapshot.ts";
-import { utf8 } from "../../../schema/canonical.ts";
+import { encodeBlob } from "../../../schema/blob.ts";
 import { compactSnapshot } from "../../../schema/wire.ts";
+import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
 import type { CompiledSnapshot } from "../translate/api.ts";
 import type { GatewayIR, IR, RouteIR } from "../ir/types.ts";
 import { validate } from "../ir/validate.ts";
 import { compileRoute } from "./route.ts";
-import { routeTableFor } from "./route-table.ts";
 
 export class InvalidIRError extends Error {
   constructor(readonly problems: ReturnType<typeof validate>) {
@@ -31,9 +32,10 @@ export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
   for (const gateway of gateways) {
     const key = `${gateway.namespace}/${gateway.name}`;
     const snapshot = compileSnapshot(gateway, routesByGateway.get(key) ?? []);
-    snapshot.routeTable = await routeTableFor(snapshot);
-    // The stored bytes are the wire form (defaults left out, schema/wire.ts); readers get `snapshot` back from them.
-    const bytes = utf8(JSON.stringify(compactSnapshot(snapshot)));
+    snapshot.routeTable = compileRouteTable(snapshot);
+    // The stored bytes are the wire form (defaults left out, schema/wire.ts) and the table, framed (schema/blob.ts);
+    // readers get `snapshot` back from them.
+    const bytes = encodeBlob(JSON.stringify(compactSnapshot(snapshot)), snapshot.routeTable);
     out.push({ gateway: key, gatewayGeneration: gateway.generation, snapshot, bytes, sha256: sha256Hex(bytes) });
   }
   return out;
@@ -46,7 +48,7 @@ export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]):
   return {
     gateway: { generation: gateway.generation, name: gateway.name, namespace: gateway.namespace },
     listeners: gateway.listeners.map((l) => ({ hostname: l.hostname, name: l.name, port: l.port, protocol: l.protocol })),
-    routeTable: "",
+    routeTable: new Uint8Array(0),
     routes: [...routes].sort(compareNames).map((route) => compileRoute(route, key, listenerIndex)),
     schemaVersion: SCHEMA_VERSION,
   };

@@ -71,6 +71,12 @@ export class LocalKvStore implements KvStore {
     return (await this.kv()).get(key, "text");
   }
 
+  /** A value as bytes: snapshot blobs are binary (schema/blob.ts). */
+  async getBytes(key: string): Promise<Uint8Array<ArrayBuffer> | null> {
+    const value = await (await this.kv()).get(key, "arrayBuffer");
+    return value === null ? null : new Uint8Array(value);
+  }
+
   async put(entries: { key: string; value: Uint8Array | string }[]): Promise<void> {
     const kv = await this.kv();
     // Sequential on purpose: callers rely on the order (a pointer must never land before its blob).

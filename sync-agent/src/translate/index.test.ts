@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateSnapshot } from "../../../schema/snapshot.ts";
+import { readSnapshotBlob } from "../../../schema/blob.ts";
 import { compileSnapshots } from "../compile/index.ts";
 import type { Condition, ObjectStatus } from "./api.ts";
 import { translate } from "./index.ts";
@@ -57,8 +57,7 @@ describe("translate: a simple Gateway and HTTPRoute", () => {
     const [compiled, ...more] = await compileSnapshots(result.ir);
     expect(more).toEqual([]);
     expect(compiled!.gateway).toBe("infra/gw");
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(compiled!.bytes));
-    const valid = validateSnapshot(parsed);
+    const valid = readSnapshotBlob(compiled!.bytes);
     expect(valid.ok ? [] : valid.problems).toEqual([]);
     const snapshot = compiled!.snapshot;
     expect(snapshot.listeners).toEqual([{ name: "http", port: 80, protocol: "HTTP", hostname: null }]);

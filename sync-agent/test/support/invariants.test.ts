@@ -40,7 +40,7 @@ describe("translation invariants", () => {
     const compiled = t.snapshots[0]!;
     const tamperedBytes = { ...compiled, bytes: new Uint8Array([...compiled.bytes.subarray(0, -1), 32]) };
     const problems = await checkInvariants(objects, t.statuses, [tamperedBytes]);
-    expect(problems).toContain("snapshot ns/gw bytes are not the canonical JSON of the snapshot's wire form");
+    expect(problems).toContain("snapshot ns/gw bytes are not the blob of the snapshot's canonical wire form and route table");
     expect(problems).toContain("snapshot ns/gw bytes do not read back as the snapshot");
     expect(problems).toContain("snapshot ns/gw sha256 does not match its bytes");
 
@@ -48,7 +48,11 @@ describe("translation invariants", () => {
     const renamed = { ...compiled, snapshot: { ...compiled.snapshot, routes: compiled.snapshot.routes.map((r) => ({ ...r, name: `${r.name}-x` })) } };
     const renamedProblems = await checkInvariants(objects, t.statuses, [renamed]);
     expect(renamedProblems).toContain("snapshot ns/gw bytes do not read back as the snapshot");
-    expect(renamedProblems).toContain("snapshot ns/gw bytes are not the canonical JSON of the snapshot's wire form");
+    expect(renamedProblems).toContain("snapshot ns/gw bytes are not the blob of the snapshot's canonical wire form and route table");
+
+    // A table of the right size that is not the one compiled from the snapshot.
+    const zeroTable = { ...compiled, snapshot: { ...compiled.snapshot, routeTable: new Uint8Array(compiled.snapshot.routeTable.byteLength) } };
+    expect(await checkInvariants(objects, t.statuses, [zeroTable])).toContain("snapshot ns/gw route table is not the one compiled from the snapshot");
 
     const invalid = { ...compiled, snapshot: { ...compiled.snapshot, listeners: [{ name: "", port: 0, protocol: "FTP" }] } } as unknown as typeof compiled;
     expect((await checkInvariants(objects, t.statuses, [invalid])).join("\n")).toContain("fails validateSnapshot");

@@ -2,9 +2,9 @@
  * Properties every translation must have, whatever the input (golden cases, determinism permutations, fuzzed
  * manifests):
  *
- *  1. every compiled snapshot passes validateSnapshot, names its Gateway, and its bytes are the canonical JSON of the
- *     snapshot's wire form with the sha256 it claims (the KV blob is content-addressed), which reads back as the
- *     snapshot itself;
+ *  1. every compiled snapshot passes validateSnapshot, names its Gateway, carries the route table compiled from it,
+ *     and its bytes are the blob of the canonical JSON of its wire form and that table (schema/blob.ts) with the
+ *     sha256 it claims (the KV blob is content-addressed), which reads back as the snapshot itself;
  *  2. every object we own gets conditions: our GatewayClasses and their Gateways in `status.conditions`, and every
  *     route with a parentRef to one of our Gateways an entry in `status.parents` with our controllerName and
  *     conditions (spec §2, DESIGN.md §4 "never crashes ... becomes a status condition");
@@ -16,8 +16,10 @@
  */
 import { validateSnapshot } from "../../../schema/snapshot.ts";
 import { isDeepStrictEqual } from "node:util";
-import { canonicalJson, sha256Hex, utf8 } from "../../../schema/canonical.ts";
+import { encodeBlob, readSnapshotBlob } from "../../../schema/blob.ts";
+import { canonicalJson, sha256Hex } from "../../../schema/canonical.ts";
 import { compactSnapshot } from "../../../schema/wire.ts";
+import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
 import type { CompiledSnapshot, KubeObject, ObjectStatus } from "../../src/translate/api.ts";
 
 export const DEFAULT_CONTROLLER = "edgeway.dev/gateway-controller";
@@ -55,22 +57,19 @@ async function checkSnapshot(compiled: CompiledSnapshot): Promise<string[]> {
   const gw = compiled.snapshot.gateway;
   if (`${gw?.namespace}/${gw?.name}` !== compiled.gateway) problems.push(`${where} names gateway ${gw?.namespace}/${gw?.name}`);
   if (gw?.generation !== compiled.gatewayGeneration) problems.push(`${where} gatewayGeneration differs from snapshot.gateway.generation`);
-  const expected = utf8(canonicalJson(compactSnapshot(compiled.snapshot)));
-  if (!sameBytes(expected, compiled.bytes)) problems.push(`${where} bytes are not the canonical JSON of the snapshot's wire form`);
+  if (result.ok && !sameBytes(compileRouteTable(compiled.snapshot), compiled.snapshot.routeTable)) {
+    problems.push(`${where} route table is not the one compiled from the snapshot`);
+  }
+  const expected = encodeBlob(canonicalJson(compactSnapshot(compiled.snapshot)), compiled.snapshot.routeTable);
+  if (!sameBytes(expected, compiled.bytes)) problems.push(`${where} bytes are not the blob of the snapshot's canonical wire form and route table`);
   if (!readsBackAs(compiled.bytes, compiled.snapshot)) problems.push(`${where} bytes do not read back as the snapshot`);
   if ((await sha256Hex(compiled.bytes)) !== compiled.sha256) problems.push(`${where} sha256 does not match its bytes`);
   return problems;
 }
 
-/** Whether the bytes, read as the worker reads them (JSON, then validateSnapshot filling defaults), give `snapshot`. */
-function readsBackAs(bytes: Uint8Array, snapshot: unknown): boolean {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return false;
-  }
-  const read = validateSnapshot(parsed);
+/** Whether the bytes, read as the worker reads them (frame, JSON, validateSnapshot filling defaults), give `snapshot`. */
+function readsBackAs(bytes: Uint8Array<ArrayBuffer>, snapshot: unknown): boolean {
+  const read = readSnapshotBlob(bytes);
   return read.ok && isDeepStrictEqual(read.value, snapshot);
 }
 

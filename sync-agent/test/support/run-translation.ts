@@ -52,7 +52,7 @@ export function goldenDocument(translation: Translation): Record<string, unknown
     snapshots: translation.snapshots.map((c) => ({
       gateway: c.gateway,
       gatewayGeneration: c.gatewayGeneration,
-      snapshot: { ...c.snapshot, routeTable: c.snapshot.routeTable === "" ? "" : "<compiled>" },
+      snapshot: { ...c.snapshot, routeTable: c.snapshot.routeTable.byteLength === 0 ? "" : "<compiled>" },
     })),
     warnings: translation.warnings,
     sourceProblems: translation.sourceProblems,

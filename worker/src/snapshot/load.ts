@@ -1,11 +1,12 @@
 /**
- * One load attempt for one Gateway: pointer -> verify -> blob -> sha256/size -> parse -> validate -> matcher.
+ * One load attempt for one Gateway: pointer -> verify -> blob -> sha256/size -> frame -> parse -> validate -> matcher.
  * Every failure is data (`rejected` or `unavailable`), never a throw; the store keeps its last good snapshot either
  * way (DESIGN.md "KV layout": verify before activating, never go backwards).
  */
-import { fromBase64, sha256Hex } from "../../../schema/canonical.ts";
+import { readSnapshotBlob } from "../../../schema/blob.ts";
+import { sha256Hex } from "../../../schema/canonical.ts";
 import { blobKey, compareVersions, pointerKey, verifyPointer, type Pointer } from "../../../schema/pointer.ts";
-import { validateSnapshot, type Snapshot } from "../../../schema/snapshot.ts";
+import type { Snapshot } from "../../../schema/snapshot.ts";
 import type { Matcher } from "../../../wasm-matcher/src/api.ts";
 import { H, HEADER_WORDS } from "../../../wasm-matcher/src/table-format.ts";
 import { readBytes, readText, type KvReadOptions } from "./kv.ts";
@@ -90,18 +91,13 @@ async function loadBlob(input: LoadInput, pointer: Pointer): Promise<LoadOutcome
   const hash = await sha256Hex(bytes);
   if (hash !== pointer.hash) return { kind: "rejected", reason: `blob sha256 ${hash} != pointer hash ${pointer.hash}`, pointer };
 
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (error) {
-    return { kind: "rejected", reason: `blob is not JSON: ${message(error)}`, pointer };
-  }
-  const validated = validateSnapshot(parsed);
-  if (!validated.ok) return { kind: "rejected", reason: `snapshot invalid: ${validated.problems.join("; ")}`, pointer };
-  const snapshot = validated.value;
+  // The route table stays where KV put it: a view into `blob`, copied once, into the matcher's memory.
+  const read = readSnapshotBlob(bytes);
+  if (!read.ok) return { kind: "rejected", reason: `snapshot invalid: ${read.problems.join("; ")}`, pointer };
+  const snapshot = read.value;
   const named = `${snapshot.gateway.namespace}/${snapshot.gateway.name}`;
   if (named !== input.gateway) return { kind: "rejected", reason: `snapshot is for gateway ${named}, expected ${input.gateway}`, pointer };
-  if (snapshot.routeTable === "") return { kind: "rejected", reason: "snapshot has no route table", pointer };
+  if (snapshot.routeTable.byteLength === 0) return { kind: "rejected", reason: "snapshot has no route table", pointer };
   const mismatch = routeTableMismatch(snapshot);
   if (mismatch) return { kind: "rejected", reason: mismatch, pointer };
 
@@ -120,13 +116,7 @@ async function loadBlob(input: LoadInput, pointer: Pointer): Promise<LoadOutcome
  * Format and version are the matcher's to check when it loads the table.
  */
 function routeTableMismatch(snapshot: Snapshot): string | null {
-  let header: Uint8Array;
-  try {
-    // Every 3 bytes are 4 base64 characters: decode just enough for the header words.
-    header = fromBase64(snapshot.routeTable.slice(0, Math.ceil((HEADER_WORDS * 4) / 3) * 4));
-  } catch {
-    return "route table is not base64";
-  }
+  const header = snapshot.routeTable;
   if (header.byteLength < HEADER_WORDS * 4) return "route table is truncated";
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const listeners = view.getUint32(H.ListenerCount * 4, true);

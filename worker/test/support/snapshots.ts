@@ -1,6 +1,8 @@
 /** Test snapshots: valid `Snapshot` objects with a compiled route table, published to the miniflare KV binding. */
 import { env } from "cloudflare:workers";
-import { canonicalJson, sha256Hex, toBase64, utf8 } from "../../../schema/canonical.ts";
+import { encodeBlob } from "../../../schema/blob.ts";
+import { canonicalJson, sha256Hex } from "../../../schema/canonical.ts";
+import { compactSnapshot } from "../../../schema/wire.ts";
 import { blobKey, pointerKey, signPointer, type Pointer } from "../../../schema/pointer.ts";
 import { SCHEMA_VERSION, type Backend, type Filter, type Listener, type Match, type Route, type Rule, type Snapshot } from "../../../schema/snapshot.ts";
 import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
@@ -54,8 +56,13 @@ export function route(name: string, rules: Rule[], listeners: number[] = [0], ho
 
 export function snapshot(gateway: string, routes: Route[], listeners: Listener[] = [HTTP80], generation = 1): Snapshot {
   const [namespace, name] = gateway.split("/") as [string, string];
-  const base: Snapshot = { schemaVersion: SCHEMA_VERSION, gateway: { namespace, name, generation }, listeners, routes, routeTable: "" };
-  return { ...base, routeTable: toBase64(compileRouteTable(base)) };
+  const base: Snapshot = { schemaVersion: SCHEMA_VERSION, gateway: { namespace, name, generation }, listeners, routes, routeTable: new Uint8Array(0) };
+  return { ...base, routeTable: compileRouteTable(base) };
+}
+
+/** The blob the agent stores for `snap` (schema/blob.ts): canonical JSON of the wire form, then the route table. */
+export function blobOf(snap: Snapshot): Uint8Array<ArrayBuffer> {
+  return encodeBlob(canonicalJson(compactSnapshot(snap)), snap.routeTable);
 }
 
 export interface PublishOptions {
@@ -68,11 +75,12 @@ export interface PublishOptions {
   /** Override pointer fields after signing (tampering tests). */
   tamperPointer?: (pointer: Pointer) => Pointer;
   key?: string;
-  rawBlob?: string;
+  /** Store these bytes instead of the snapshot's blob. */
+  rawBlob?: Uint8Array<ArrayBuffer>;
 }
 
 export async function publish(snap: Snapshot | null, gateway: string, options: PublishOptions = {}): Promise<Pointer> {
-  const bytes = options.rawBlob !== undefined ? utf8(options.rawBlob) : utf8(canonicalJson(snap));
+  const bytes = options.rawBlob ?? blobOf(snap!);
   const hash = await sha256Hex(bytes);
   const blob = options.tamperBlob ? options.tamperBlob(bytes) : bytes;
   if (!options.skipBlob) await env.EDGEWAY_KV.put(blobKey(hash), blob);
