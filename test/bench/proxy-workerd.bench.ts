@@ -10,9 +10,8 @@
  *
  *   npm run bench -- proxy-workerd   (EDGEWAY_BENCH_SECONDS, EDGEWAY_BENCH_CONNECTIONS="1,10" change the load)
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
@@ -22,24 +21,13 @@ import { startEchoServer } from "../support/echo-server.ts";
 import { originService } from "../support/gateway-harness.ts";
 import { send } from "../support/http-client.ts";
 import { compileManifests, parseManifests } from "../support/manifests.ts";
-import { LOOPBACK_ONLY_ENV, REPO_ROOT } from "../support/wrangler-dev.ts";
+import { bundleWorker, COMPATIBILITY_DATE, edgewayModules } from "../support/worker-bundle.ts";
+import { REPO_ROOT } from "../support/wrangler-dev.ts";
 import { autocannon, compareWorkers, HOST, type LoadRunner, MANIFESTS, PATH, processes } from "./load.ts";
 
 const GATEWAY = "bench/bench";
 const BARE_HOST = "bare.bench";
 const NAMESPACE_ID = "edgeway-bench";
-const WRANGLER = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-const COMPATIBILITY_DATE = "2026-04-01";
-
-/** `wrangler deploy --dry-run --outdir`: the deployable bundle, no account or network needed. */
-function bundle(config: string, outdir: string): string {
-  execFileSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--config", config, "--outdir", outdir], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...LOOPBACK_ONLY_ENV, WRANGLER_LOG_PATH: join(outdir, "wrangler-debug.log") },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  return outdir;
-}
 
 /** CPU seconds of the workerd processes Miniflare started (children of this process). */
 function workerdCpu(): Record<string, number> | null {
@@ -55,10 +43,8 @@ async function main(): Promise<void> {
   const origin = await startEchoServer({ service: "origin", namespace: "bench" });
   let mf: Miniflare | undefined;
   try {
-    const edgewayDist = bundle(join(REPO_ROOT, "wrangler.toml"), join(dir, "edgeway"));
-    const bareDist = bundle(join(REPO_ROOT, "test", "bench", "wrangler.bare.toml"), join(dir, "bare"));
-    const wasm = readdirSync(edgewayDist).find((f) => f.endsWith(".wasm"));
-    if (!wasm) throw new Error("the bundle has no .wasm module");
+    const edgewayDist = bundleWorker(join(REPO_ROOT, "wrangler.toml"), join(dir, "edgeway"));
+    const bareDist = bundleWorker(join(REPO_ROOT, "test", "bench", "wrangler.bare.toml"), join(dir, "bare"));
 
     // The snapshot, compiled and signed as `edgeway push --local` does, into a persisted local KV namespace.
     const secret = randomBytes(24).toString("base64url");
@@ -85,13 +71,7 @@ async function main(): Promise<void> {
       workers: [
         {
           name: "edgeway",
-          modules: [
-            { type: "ESModule", path: join(edgewayDist, "index.js") },
-            { type: "CompiledWasm", path: join(edgewayDist, wasm) },
-          ],
-          modulesRoot: edgewayDist,
-          compatibilityDate: COMPATIBILITY_DATE,
-          compatibilityFlags: ["nodejs_compat"],
+          ...edgewayModules(edgewayDist),
           kvNamespaces: { [KV_BINDING]: NAMESPACE_ID },
           bindings: { EDGEWAY_GATEWAY: GATEWAY, EDGEWAY_SNAPSHOT_KEY: secret, EDGEWAY_STATUS_TOKEN: statusToken },
         },

@@ -2,12 +2,18 @@
  * What a conformance cluster provides, made local: one echo origin per backend Deployment (pod name and namespace
  * per gateway-api-semantics.md §0), Services annotated with `edgeway.dev/origin` pointing at them, the GatewayClass
  * under test, and the TLS Secrets the upstream suite generates at start-up.
+ *
+ * Origins are named, not addressed: each Service's origin is `http://<service>.<namespace>.origin.test` (default
+ * port, so the Host an origin receives carries no port), opted in to the intended Host
+ * (`edgeway.dev/origin-host-override: "true"`), and the runner's edge network (test/support/edge-network.ts) resolves
+ * `<name>:80` to the echo server's loopback port — as DNS would at the edge.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../../sync-agent/src/translate/api.ts";
+import { HOST_OVERRIDE_ANNOTATION } from "../../sync-agent/src/translate/origins.ts";
 import { startEchoServer, type EchoServer } from "../support/echo-server.ts";
 import { ORIGIN_ANNOTATION, parseManifests } from "../support/manifests.ts";
 import type { ConformanceTest } from "./suite.ts";
@@ -21,8 +27,13 @@ const GENERATED_SECRETS = [
   { namespace: "gateway-conformance-web-backend", name: "certificate" },
 ];
 
+/** The conformance origins' names end in this (never a real domain: .test is reserved, RFC 2606). */
+export const ORIGIN_DOMAIN = "origin.test";
+
 export class EchoOrigins {
   private readonly servers = new Map<string, Promise<EchoServer>>();
+  /** The edge network's name table: "<service>.<namespace>.origin.test:80" -> echo server port. */
+  readonly hosts = new Map<string, number>();
 
   /** The echo origin of Deployment `app` in `namespace` (started on first use). */
   get(namespace: string, app: string): Promise<EchoServer> {
@@ -116,7 +127,9 @@ export async function testObjects(
     if (object.kind !== "Service") continue;
     const namespace = object.metadata.namespace ?? "default";
     const echo = await origins.get(namespace, backingDeployment(object, test));
-    object.metadata.annotations = { ...object.metadata.annotations, [ORIGIN_ANNOTATION]: echo.url };
+    const name = `${object.metadata.name}.${namespace}.${ORIGIN_DOMAIN}`;
+    origins.hosts.set(`${name}:80`, Number(new URL(echo.url).port));
+    object.metadata.annotations = { ...object.metadata.annotations, [ORIGIN_ANNOTATION]: `http://${name}`, [HOST_OVERRIDE_ANNOTATION]: "true" };
   }
   return objects;
 }

@@ -3,8 +3,10 @@
  * `<dir>/cases.json` + `<dir>/base-manifests.yaml`, read at run time) against the real translator and the real worker.
  *
  * Per test: manifests (base + test) with the GatewayClass substituted and every Service's `edgeway.dev/origin`
- * pointing at a local echo origin -> translate + compile -> expected status conditions -> the test's Gateway
- * published to local KV under the name the one long-running `wrangler dev` serves -> each case's request -> compare.
+ * naming a local echo origin -> translate + compile -> expected status conditions -> the test's Gateway published to
+ * local KV under the name the one long-running worker serves -> each case's request -> compare. The worker is the
+ * deployable bundle run by Miniflare with an outbound service standing in for the edge's network
+ * (test/support/edge-worker.ts), so `cf.resolveOverride` works as at the edge and the origins see the intended Host.
  * Prints PASS/FAIL/SKIP per test and ends with `N passed, N failed, N skipped`. See docs/conformance.md.
  */
 import { randomBytes } from "node:crypto";
@@ -17,7 +19,10 @@ import type { ObjectStatus } from "../../sync-agent/src/translate/api.ts";
 import { renameSnapshot, type StatusBody } from "../support/gateway-harness.ts";
 import { send } from "../support/http-client.ts";
 import { compileManifests, type CompileOutput } from "../support/manifests.ts";
-import { sleep, startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
+import { edgeNetwork } from "../support/edge-network.ts";
+import { startEdgeWorker, type EdgeWorker } from "../support/edge-worker.ts";
+import { bundleWorker } from "../support/worker-bundle.ts";
+import { REPO_ROOT, sleep } from "../support/wrangler-dev.ts";
 import { checkExpectation, findStatus } from "./conditions.ts";
 import { checkMirrorPercentage, checkPerBackendFilter, checkWebSocket, checkWeights } from "./distributions.ts";
 import { EchoOrigins, makeTlsSecretData, testObjects } from "./environment.ts";
@@ -37,32 +42,37 @@ type Verdict = {
 };
 
 class Runner {
-  private readonly workers = new Map<"http" | "https", WranglerDev>();
+  private readonly workers = new Map<"http" | "https", EdgeWorker>();
   private readonly dir = mkdtempSync(join(tmpdir(), "edgeway-conformance-"));
   private readonly kv = new LocalKvStore({ persistTo: join(this.dir, "kv") });
   private readonly secret = randomBytes(24).toString("base64url");
   private readonly statusToken = randomBytes(24).toString("base64url");
   readonly origins = new EchoOrigins();
+  /** Resolves the origins' names to their echo servers; refuses every other name. */
+  readonly network = edgeNetwork(this.origins.hosts);
   private readonly tls = makeTlsSecretData();
   private servedHash: string | undefined;
+  private dist: string | undefined;
 
   constructor(private readonly baseYaml: string) {}
 
   /** One worker per local protocol (plain HTTP, and TLS for HTTPS listeners), all reading the same KV store. */
-  private async ensureWorker(protocol: "http" | "https"): Promise<WranglerDev> {
+  private async ensureWorker(protocol: "http" | "https"): Promise<EdgeWorker> {
     let worker = this.workers.get(protocol);
     if (!worker) {
-      worker = await startWranglerDev({
+      this.dist ??= bundleWorker(join(REPO_ROOT, "wrangler.toml"), join(this.dir, "bundle"));
+      worker = await startEdgeWorker({
+        dist: this.dist,
         persistTo: join(this.dir, "kv"),
-        debugLogPath: join(this.dir, `wrangler-debug-${protocol}.log`),
-        localProtocol: protocol,
+        namespaceId: this.kv.namespaceId,
+        https: protocol === "https",
+        network: this.network,
         vars: {
           EDGEWAY_GATEWAY: SERVED_GATEWAY,
           EDGEWAY_SNAPSHOT_KEY: this.secret,
           EDGEWAY_STATUS_TOKEN: this.statusToken,
           EDGEWAY_REFRESH_INTERVAL_MS: "50",
         },
-        readyPath: "/__edgeway/status",
       });
       this.workers.set(protocol, worker);
     }
@@ -85,7 +95,7 @@ class Runner {
     return undefined;
   }
 
-  private async waitForHash(worker: WranglerDev, hash: string): Promise<boolean> {
+  private async waitForHash(worker: EdgeWorker, hash: string): Promise<boolean> {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const res = await send(worker.url, { path: "/__edgeway/status", headers: { authorization: `Bearer ${this.statusToken}` } });
@@ -100,6 +110,7 @@ class Runner {
     const skip = testSkipReason(test);
     if (skip) return { result: "SKIP", detail: skip, problems: [], cases: { ran: 0, skipped: test.cases.length } };
     await this.origins.reset();
+    const refusedBefore = this.network.refused.length;
     const objects = await testObjects(this.baseYaml, test, this.origins, this.tls);
     for (const o of objects) o.metadata.generation ??= 1;
     let compiled = await compileManifests(objects);
@@ -152,6 +163,9 @@ class Runner {
         problems.push(...(await checkWebSocket({ ...ctx, baseUrl: this.workers.get("http")!.url }, test)));
       }
     }
+    // The worker only ever connects to snapshot origins: a connection to any other name is a failure.
+    const refused = this.network.refused.slice(refusedBefore);
+    if (refused.length > 0) problems.push(`edge network refused ${refused.length} connection(s) to names it does not know: ${[...new Set(refused)].join(", ")}`);
     const skipped = test.cases.length - ran;
     const detail = [
       `${ran} case${ran === 1 ? "" : "s"}${test.websocket ? " + WebSocket exchange" : ""}`,

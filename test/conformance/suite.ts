@@ -122,14 +122,14 @@ export const UNSUPPORTED_FEATURES: Record<string, string> = {
   SupportUDPRoute: "UDPRoute is not implemented",
 };
 
-/** Whole tests that cannot run against a loopback `wrangler dev`; the reasons are listed in docs/conformance.md. */
+/** Whole tests that cannot run against the loopback worker (Miniflare); the reasons are listed in docs/conformance.md. */
 export function testSkipReason(test: ConformanceTest): string | undefined {
   for (const feature of test.features) {
     const reason = UNSUPPORTED_FEATURES[feature];
     if (reason) return `feature ${feature}: ${reason}`;
   }
   if (test.features.includes("SupportHTTPRouteBackendProtocolH2C")) {
-    return "h2c: the client speaks HTTP/2 prior knowledge and the backend port is h2c-only; wrangler dev serves HTTP/1.1";
+    return "h2c: the client speaks HTTP/2 prior knowledge and the backend port is h2c-only; the local worker serves HTTP/1.1";
   }
   return undefined;
 }
@@ -140,10 +140,10 @@ export function caseSkipReason(c: ConformanceCase): string | undefined {
   if (c.request.scheme === "https" && c.request.sni && c.request.host && c.request.sni !== hostname) {
     return "SNI differs from Host: the worker sees only Host (at the edge Cloudflare handles SNI before the worker runs)";
   }
-  if (c.request.protocol === "H2C_PRIOR_KNOWLEDGE") return "h2c prior knowledge to the gateway: wrangler dev serves HTTP/1.1";
+  if (c.request.protocol === "H2C_PRIOR_KNOWLEDGE") return "h2c prior knowledge to the gateway: the local worker serves HTTP/1.1";
   const hostPort = /:(\d+)$/.exec(c.request.host ?? "")?.[1];
   if (hostPort !== undefined && Number(hostPort) !== (c.gatewayPort ?? defaultPort(c))) {
-    return "Host names a port other than the connection's: wrangler dev, like the edge, builds request.url from Host, so the worker cannot see the connection port";
+    return "Host names a port other than the connection's: the local worker, like the edge, builds request.url from Host, so the worker cannot see the connection port";
   }
   return undefined;
 }

@@ -24,6 +24,8 @@ export interface PreparedRequest {
   expectedBackendPath: string | undefined;
 }
 
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
 const UUID_PLACEHOLDER = "<fresh-uuid-per-probe>";
 
 function withQueryParam(path: string, name: string, value: string): string {
@@ -38,14 +40,17 @@ export function prepareRequest(c: ConformanceCase, defaultHost: string): Prepare
     return wantsRequestId(c) ? withQueryParam(filled, "gateway-api-conformance-request-id", requestId) : filled;
   };
   let host = c.request.host ?? defaultHost;
-  // The upstream harness picks the gateway port from the Host header; locally wrangler dev builds request.url from it.
+  // The upstream harness picks the gateway port from the Host header; locally the worker's request.url is built from it.
   if (!/:\d+$/.test(host) && c.gatewayPort && c.gatewayPort !== defaultPort(c)) host = `${host}:${c.gatewayPort}`;
   const headers: Record<string, string> = { ...c.request.headers };
   const setHeaders = Object.entries(c.request.backendSetResponseHeaders ?? {});
   if (setHeaders.length > 0) headers["X-Echo-Set-Header"] = setHeaders.map(([k, v]) => `${k}:${v}`).join(",");
   const backendPath = c.expected.backendRequest?.path;
+  // Go's client (the upstream suite's) sends a body-less POST/PUT/PATCH with Content-Length: 0; Node's would send an
+  // empty chunked body, after which Miniflare's server drops the kept-alive connection under the next request.
+  const emptyBody = BODY_METHODS.has(c.request.method) ? { body: "" } : {};
   return {
-    options: { method: c.request.method, path: fill(c.request.path), host, headers, ...(c.request.sni ? { sni: c.request.sni } : {}) },
+    options: { method: c.request.method, path: fill(c.request.path), host, headers, ...emptyBody, ...(c.request.sni ? { sni: c.request.sni } : {}) },
     expectedBackendPath: backendPath ? fill(backendPath) : undefined,
     scheme: c.request.scheme,
   };

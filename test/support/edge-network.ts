@@ -8,14 +8,11 @@
  *
  * Names are resolved like DNS, from a fixed table of `name:port` -> loopback port; a name the table does not hold is
  * refused (502, recorded in `refused`), so a test sees any subrequest that would have left for an unexpected host.
- * Requests are forwarded with undici.request, byte for byte (fetch() would add Accept, User-Agent, Sec-Fetch-*), and
- * the response streams back. WebSocket upgrades go through Miniflare's own fetch, which carries the upgrade.
- * Only plain-HTTP origins are served: an https URL is refused (the local origins speak HTTP).
+ * Two forms: `edgeNetwork` forwards to real loopback origins (the conformance runner), `reflectingNetwork` answers
+ * with what it received (tests inside workerd).
  */
-import { Response as MiniflareResponse, fetch as miniflareFetch, type Request as MiniflareRequest } from "miniflare";
-import { Readable } from "node:stream";
-import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { request as undiciRequest } from "undici";
+import { Response as MiniflareResponse, fetch as miniflareFetch, type Request as MiniflareRequest, type WorkerOptions } from "miniflare";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
 
 /** Where a subrequest connects: the name (resolveOverride, else the URL host) and the URL's port. */
 export interface ConnectionTarget {
@@ -34,43 +31,94 @@ export function connectionTarget(request: { url: string; cf?: unknown }): Connec
 }
 
 export interface EdgeNetwork {
-  /** For Miniflare's `outboundService`. */
+  /** For Miniflare's `outboundService` (a function service). */
   outbound: (request: MiniflareRequest) => Promise<MiniflareResponse>;
   /** `name:port` of every refused connection, in order. */
   readonly refused: string[];
 }
 
-/** `hosts`: "name:port" -> the 127.0.0.1 port that answers for it (read at each request, so it may grow). */
-export function edgeNetwork(hosts: ReadonlyMap<string, number>): EdgeNetwork {
+/** The name of the network's worker: a worker that sends subrequests through it sets `outboundService` to it. */
+export const EDGE_NETWORK_WORKER = "edge-network";
+
+/**
+ * The network as a Miniflare worker (`worker`) for the worker under test to name as its `outboundService`. Plain
+ * requests go out through a Node service that forwards them with node:http byte for byte (the request's own fields,
+ * Host = the URL's authority) and, when the origin resets or refuses the connection, drops the worker's connection
+ * too: the worker's fetch() then fails as at the edge, instead of seeing a response the network made up. WebSocket
+ * upgrades (which a Node service cannot carry) go through a function service using Miniflare's fetch.
+ *
+ * `hosts`: "name:port" -> the 127.0.0.1 port that answers for it (read at each request, so it may grow). Plain-HTTP
+ * origins only: the local origins speak HTTP.
+ */
+export function edgeNetwork(hosts: ReadonlyMap<string, number>): { worker: WorkerOptions; refused: string[] } {
   const refused: string[] = [];
-  const outbound = async (request: MiniflareRequest): Promise<MiniflareResponse> => {
+  const resolve = (target: ConnectionTarget): number | undefined => {
+    const port = hosts.get(`${target.name}:${target.port}`);
+    if (port === undefined) refused.push(`${target.name}:${target.port}`);
+    return port;
+  };
+  const upgrade = async (request: MiniflareRequest): Promise<MiniflareResponse> => {
     const target = connectionTarget(request);
+    const loopbackPort = resolve(target);
+    if (loopbackPort === undefined) return new MiniflareResponse(`edge network: no route to ${target.name}:${target.port}\n`, { status: 502 });
     const url = new URL(request.url);
-    const loopbackPort = url.protocol === "http:" ? hosts.get(`${target.name}:${target.port}`) : undefined;
-    if (loopbackPort === undefined) {
-      refused.push(`${target.name}:${target.port}`);
-      return new MiniflareResponse(`edge network: no route to ${url.protocol}//${target.name}:${target.port}\n`, { status: 502 });
-    }
-    // One entry per name (Headers joins repeated request fields), the Host the edge sends last.
     const headers: Record<string, string> = {};
     for (const [name, value] of request.headers) if (name !== "host") headers[name] = value;
     headers.host = target.authority;
-    const path = `${url.pathname}${url.search}`;
-    if ((request.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
-      return miniflareFetch(`http://127.0.0.1:${loopbackPort}${path}`, { method: request.method, headers });
-    }
-    const body = request.method === "GET" || request.method === "HEAD" || request.body === null ? null : Readable.fromWeb(request.body as NodeReadableStream);
-    const answer = await undiciRequest(`http://127.0.0.1:${loopbackPort}${path}`, { method: request.method, headers, body });
-    const responseHeaders: [string, string][] = [];
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (value === undefined || name === "transfer-encoding" || name === "connection" || name === "keep-alive") continue;
-      for (const item of Array.isArray(value) ? value : [value]) responseHeaders.push([name, item]);
-    }
-    const noBody = request.method === "HEAD" || answer.statusCode === 204 || answer.statusCode === 304;
-    if (noBody) await answer.body.dump();
-    return new MiniflareResponse(noBody ? null : answer.body, { status: answer.statusCode, headers: responseHeaders });
+    return miniflareFetch(`http://127.0.0.1:${loopbackPort}${url.pathname}${url.search}`, { method: request.method, headers });
   };
-  return { outbound, refused };
+  const worker: WorkerOptions = {
+    name: EDGE_NETWORK_WORKER,
+    modules: true,
+    compatibilityDate: "2026-04-01",
+    script: `export default {
+      fetch(request, env) {
+        return (request.headers.get("upgrade") || "").toLowerCase() === "websocket" ? env.UPGRADE.fetch(request) : fetch(request);
+      },
+    };`,
+    serviceBindings: { UPGRADE: upgrade },
+    outboundService: { node: (req, res) => forwardRaw(req, res, resolve) },
+  };
+  return { worker, refused };
+}
+
+/** Fields of the loopback hop between workerd and Node, never part of the request the origin gets. */
+const LOOPBACK_FIELDS = new Set(["mf-cf-blob", "mf-custom-node-service", "mf-original-url", "connection", "keep-alive", "transfer-encoding"]);
+
+function forwardRaw(req: IncomingMessage, res: ServerResponse, resolve: (target: ConnectionTarget) => number | undefined): void {
+  const blob = req.headers["mf-cf-blob"];
+  const cf = typeof blob === "string" ? (JSON.parse(blob) as unknown) : undefined;
+  const target = connectionTarget({ url: `http://${req.headers.host ?? "invalid"}${req.url ?? "/"}`, cf });
+  const loopbackPort = resolve(target);
+  if (loopbackPort === undefined) {
+    res.writeHead(502, { "content-type": "text/plain" }).end(`edge network: no route to ${target.name}:${target.port}\n`);
+    return;
+  }
+  const headers: [string, string][] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    if (!LOOPBACK_FIELDS.has(name.toLowerCase())) headers.push([name, req.rawHeaders[i + 1]!]);
+  }
+  const upstream = http.request({ host: "127.0.0.1", port: loopbackPort, method: req.method, path: req.url, headers: headers.flat() }, (answer) => {
+    const fields: string[] = [];
+    for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+      const name = answer.rawHeaders[i]!;
+      if (!LOOPBACK_FIELDS.has(name.toLowerCase())) fields.push(name, answer.rawHeaders[i + 1]!);
+    }
+    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, fields);
+    answer.pipe(res);
+    answer.on("error", () => res.destroy());
+  });
+  // The origin reset or refused the connection: so does the network (the worker's fetch() fails, as at the edge).
+  upstream.on("error", () => {
+    res.destroy();
+    req.socket.destroy();
+  });
+  // The worker gave up (timeout, client gone): the origin's request is abandoned too.
+  res.on("close", () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
 }
 
 /**
