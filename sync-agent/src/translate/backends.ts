@@ -14,10 +14,44 @@ export interface BackendContext extends OriginContext {
   index: ObjectIndex;
   routeNamespace: string;
   /**
-   * Resolutions already made in this translate() call, keyed by route namespace + reference: thousands of routes
-   * point at the same few Services, and the answer depends only on the key.
+   * Resolutions already made in this translate() call (BackendCache): thousands of routes point at the same few
+   * Services, and the answer depends only on the route namespace and the reference.
    */
-  cache: Map<string, ResolvedBackend>;
+  cache: BackendCache;
+}
+
+/**
+ * Resolved backendRefs. A reference to a core Service (the common case, in the route's namespace or another) is found
+ * through nested maps keyed by the strings as they are in the objects, so no key is built per lookup (a concatenated
+ * key is a new string to flatten and hash on every one of the tens of thousands of lookups). Any other kind is keyed
+ * by all its parts, JSON-encoded so that no two references share a key.
+ */
+export class BackendCache {
+  /** route namespace -> Service namespace -> name -> port. */
+  private readonly services = new Map<string, Map<string, Map<string, Map<number | undefined, ResolvedBackend>>>>();
+  private readonly other = new Map<string, ResolvedBackend>();
+
+  get(routeNamespace: string, group: string, kind: string, namespace: string, name: string, port: number | undefined): ResolvedBackend | undefined {
+    if (group !== "" || kind !== "Service") return this.other.get(JSON.stringify([routeNamespace, group, kind, namespace, name, port ?? null]));
+    return this.services.get(routeNamespace)?.get(namespace)?.get(name)?.get(port);
+  }
+
+  set(routeNamespace: string, group: string, kind: string, namespace: string, name: string, port: number | undefined, value: ResolvedBackend): void {
+    if (group !== "" || kind !== "Service") {
+      this.other.set(JSON.stringify([routeNamespace, group, kind, namespace, name, port ?? null]), value);
+      return;
+    }
+    inner(inner(inner(this.services, routeNamespace), namespace), name).set(port, value);
+  }
+}
+
+/** `map.get(key)`, created empty when missing. */
+function inner<K, V>(map: Map<K, Map<string, V>>, key: K): Map<string, V>;
+function inner<K, V>(map: Map<K, Map<number | undefined, V>>, key: K): Map<number | undefined, V>;
+function inner<K, V>(map: Map<K, Map<unknown, V>>, key: K): Map<unknown, V> {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = new Map()));
+  return value;
 }
 
 export type ResolvedBackend = { ref: string; target: BackendRef; problem?: undefined } | { ref: string; target: null; problem: RouteProblem };
@@ -37,11 +71,10 @@ export function resolveBackendRef(raw: Record<string, unknown>, ctx: BackendCont
   const name = str(raw.name) ?? "";
   const namespace = str(raw.namespace) ?? ctx.routeNamespace;
   const port = num(raw.port);
-  const key = `${ctx.routeNamespace}|${group}|${kind}|${namespace}|${name}|${port ?? ""}`;
-  let resolved = ctx.cache.get(key);
+  let resolved = ctx.cache.get(ctx.routeNamespace, group, kind, namespace, name, port);
   if (resolved === undefined) {
     resolved = resolve(group, kind, namespace, name, port, ctx);
-    ctx.cache.set(key, resolved);
+    ctx.cache.set(ctx.routeNamespace, group, kind, namespace, name, port, resolved);
   }
   return resolved;
 }

@@ -105,7 +105,7 @@ export function gatewayStatus(gateway: GatewayModel, now: string): ObjectStatus 
       listeners: gateway.listeners.map((l) => ({
         name: l.name,
         supportedKinds: l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind })),
-        attachedRoutes: l.attachedRoutes.size,
+        attachedRoutes: l.attachedRoutes,
         conditions: [
           writer.condition("Accepted", l.accepted),
           writer.condition(

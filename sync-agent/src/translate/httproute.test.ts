@@ -55,6 +55,13 @@ spec:
     expect(ir!.attachments).toEqual([{ gateway: "infra/gw", listener: "http", hostnames: ["a.example.com"] }]);
   });
 
+  it("counts a route once per listener however many of its parentRefs reach it, and each route once", () => {
+    const second = route(rules).replace("name: web", "name: web2");
+    const { gw, web } = run(twoListeners + route(rules, "  hostnames: [a.example.com]").replace("[{name: gw}]", "[{name: gw}, {name: gw, sectionName: http}, {name: gw, port: 80}]") + "---" + second);
+    expect(brief(parentConditions(web!, 1))[0]).toBe("Accepted=True/Accepted");
+    expect(listenerStatus(gw, "http").attachedRoutes).toBe(2);
+  });
+
   it("reports nothing for parentRefs to Gateways that are not ours or do not exist", () => {
     const { web } = run(route(rules).replace("[{name: gw}]", "[{name: missing}]"));
     expect(web).toBeUndefined();

@@ -12,10 +12,10 @@ import type { Defaults } from "./defaults.ts";
 import { MISSING_CREATION_TIMESTAMP } from "./defaults.ts";
 import { gatewayIsAccepted, type GatewayModel } from "./gateway.ts";
 import { hostnameProblem, intersectHostnames, sortedUnique } from "./hostnames.ts";
-import { listenerIsProgrammed } from "./listeners.ts";
+import { countAttachedRoute, listenerIsProgrammed, type ListenerModel } from "./listeners.ts";
 import { allowedListeners, ourParentRefs } from "./parent-refs.ts";
 import { translateRule } from "./rules.ts";
-import type { BackendContext } from "./backends.ts";
+import { BackendCache, type BackendContext } from "./backends.ts";
 
 export interface RouteTranslation {
   ir: RouteIR | undefined;
@@ -30,14 +30,13 @@ export function translateHTTPRoute(
   index: ObjectIndex,
   gateways: Map<string, GatewayModel>,
   defaults: Defaults,
-  backendCache: BackendContext["cache"] = new Map(),
+  backendCache: BackendContext["cache"] = new BackendCache(),
 ): RouteTranslation {
   const spec = obj(route.spec);
   const parents = ourParentRefs(route, spec, gateways);
   if (parents.length === 0) return { ir: undefined, status: undefined };
   const namespace = namespaceOf(route);
   const name = route.metadata.name;
-  const key = `${namespace}/${name}`;
   const generation = generationOf(route);
   const nameProblem = objectNameProblem(route);
   const hostnames = nameProblem ? ({ ok: false, message: nameProblem } as const) : routeHostnames(spec);
@@ -54,7 +53,8 @@ export function translateHTTPRoute(
   }
   const writer = new ConditionWriter(generation, defaults.now);
   const resolvedRefs = refProblems.length === 0 ? ok(Reasons.ResolvedRefs) : fail(firstReason(refProblems), summarize(refProblems));
-  const attachments = new Map<string, AttachmentIR>();
+  // Keyed by the listener model (one object per Gateway listener): no "gateway#listener" string per attachment.
+  const attachments = new Map<ListenerModel, AttachmentIR>();
   const statusParents: Record<string, unknown>[] = [];
   for (const parent of parents) {
     let accepted: Verdict;
@@ -64,7 +64,7 @@ export function translateHTTPRoute(
       // Spec §2: a route is Accepted only if at least one rule is implemented.
       accepted = dropped.length > 0 ? fail(firstReason(dropped), summarize(dropped)) : fail(Reasons.UnsupportedValue, "the route has no rules");
     } else {
-      accepted = attach(parent, hostnames.hostnames, key, namespace, index, attachments);
+      accepted = attach(parent, hostnames.hostnames, route, namespace, index, attachments);
     }
     const conditions: Condition[] = [writer.condition("Accepted", accepted), writer.condition("ResolvedRefs", resolvedRefs)];
     if (dropped.length > 0 && rules.length > 0) {
@@ -92,10 +92,10 @@ export function translateHTTPRoute(
 function attach(
   parent: ReturnType<typeof ourParentRefs>[number],
   hostnames: string[],
-  routeKey: string,
+  route: KubeObject,
   routeNamespace: string,
   index: ObjectIndex,
-  attachments: Map<string, AttachmentIR>,
+  attachments: Map<ListenerModel, AttachmentIR>,
 ): Verdict {
   const selection = allowedListeners(index, parent, "HTTPRoute", routeNamespace);
   if (!selection.ok) return selection.verdict;
@@ -104,12 +104,11 @@ function attach(
     const common = intersectHostnames(listener.hostname, hostnames);
     if (common === null) continue;
     attached++;
-    listener.attachedRoutes.add(routeKey);
+    countAttachedRoute(listener, route);
     if (!gatewayIsAccepted(parent.gateway) || !listenerIsProgrammed(listener)) continue;
-    const attachmentKey = `${parent.gateway.key}#${listener.name}`;
-    const existing = attachments.get(attachmentKey);
+    const existing = attachments.get(listener);
     if (existing === undefined) {
-      attachments.set(attachmentKey, { gateway: parent.gateway.key, listener: listener.name, hostnames: common });
+      attachments.set(listener, { gateway: parent.gateway.key, listener: listener.name, hostnames: common });
     } else if (existing.hostnames.length > 0) {
       // Two parentRefs reaching the same listener: the union of what each allows ([] already means "all").
       existing.hostnames = common.length === 0 ? [] : [...new Set([...existing.hostnames, ...common])].sort();

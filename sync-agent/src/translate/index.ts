@@ -12,6 +12,7 @@ import { applyTranslateDefaults } from "./defaults.ts";
 import { gatewayIR, gatewayIsAccepted, gatewayStatus, translateGateway, type GatewayModel } from "./gateway.ts";
 import { gatewayClassStatus, isOurClass, translateGatewayClass, type GatewayClassModel } from "./gatewayclass.ts";
 import { translateHTTPRoute } from "./httproute.ts";
+import { BackendCache } from "./backends.ts";
 import { unsupportedRouteStatus } from "./unsupported-routes.ts";
 
 export type { IR } from "../ir/types.ts";
@@ -36,9 +37,9 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
   // namespace/name: every map below is walked in sorted key order, so no final sort is needed.
   const routeStatuses: ObjectStatus[] = [];
   const routes: RouteIR[] = [];
-  const backendCache = new Map();
-  for (const key of sortedKeys(index.httpRoutes)) {
-    const { ir, status } = translateHTTPRoute(index.httpRoutes.get(key)!, index, gateways, defaults, backendCache);
+  const backendCache = new BackendCache();
+  for (const route of sortedValues(index.httpRoutes)) {
+    const { ir, status } = translateHTTPRoute(route, index, gateways, defaults, backendCache);
     if (status) routeStatuses.push(status);
     if (ir) routes.push(ir);
   }
@@ -56,4 +57,16 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
 
 function sortedKeys(map: Map<string, unknown>): string[] {
   return [...map.keys()].sort();
+}
+
+/** The map's values in key order, without a lookup per key. */
+function sortedValues<T>(map: Map<string, T>): T[] {
+  const entries = [...map.entries()].sort(byKey);
+  const out = new Array<T>(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = entries[i]![1];
+  return out;
+}
+
+function byKey(a: [string, unknown], b: [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }

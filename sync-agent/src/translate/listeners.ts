@@ -32,12 +32,24 @@ export interface ListenerModel {
   conflicted: Verdict;
   supportedKinds: RouteGroupKind[];
   namespaces: NamespacePolicy;
-  /** Routes attached (Accepted=True) to this listener, counted after routes are translated. */
-  attachedRoutes: Set<string>;
+  /** Routes attached (Accepted=True) to this listener, counted while routes are translated (countAttachedRoute). */
+  attachedRoutes: number;
+  /** The last route counted: a route attaching through several parentRefs is counted once. */
+  lastAttachedRoute: object | null;
 }
 
 const SUPPORTED_PROTOCOLS = new Set(["HTTP", "HTTPS"]);
 const HTTP_ROUTE: RouteGroupKind = { group: GATEWAY_GROUP, kind: "HTTPRoute" };
+
+/**
+ * Counts `route` as attached to `listener`, once however many of its parentRefs reach it. Routes are translated one
+ * after the other, so remembering the last one counted is enough (no set of 10,000 route keys per listener).
+ */
+export function countAttachedRoute(listener: ListenerModel, route: object): void {
+  if (listener.lastAttachedRoute === route) return;
+  listener.lastAttachedRoute = route;
+  listener.attachedRoutes++;
+}
 
 export function listenerIsValid(listener: ListenerModel): boolean {
   return listener.accepted.status === "True" && listener.conflicted.status === "False";
@@ -101,7 +113,8 @@ function translateListener(index: ObjectIndex, namespace: string, raw: Record<st
     conflicted: fail(Reasons.NoConflicts, ""),
     supportedKinds: kinds.supported,
     namespaces: policy.ok ? policy.policy : { from: "Same" },
-    attachedRoutes: new Set(),
+    attachedRoutes: 0,
+    lastAttachedRoute: null,
   };
 }
 
