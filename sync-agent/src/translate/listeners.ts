@@ -14,7 +14,12 @@ import { secretProblem } from "./secrets.ts";
 export type NamespacePolicy =
   | { from: "Same" }
   | { from: "All" }
-  | { from: "Selector"; matches: (labels: Record<string, string>) => boolean };
+  | {
+      from: "Selector";
+      matches: (labels: Record<string, string>) => boolean;
+      /** The selector's answer per route namespace, decided once per translation (hundreds of routes share one). */
+      decided: Map<string, boolean>;
+    };
 
 export interface RouteGroupKind {
   group: string;
@@ -169,7 +174,7 @@ function namespacePolicy(raw: Record<string, unknown>): PolicyResult {
   if (from !== "Selector") return { ok: false, message: `allowedRoutes.namespaces.from "${from}" is not one of All, Same, Selector` };
   const selector = compileSelector(namespaces.selector);
   if (!selector.ok) return { ok: false, message: `allowedRoutes.namespaces.selector: ${selector.message}` };
-  return { ok: true, policy: { from: "Selector", matches: selector.matches } };
+  return { ok: true, policy: { from: "Selector", matches: selector.matches, decided: new Map() } };
 }
 
 /** HTTPS certificateRefs (spec §2, §8): core Secrets that exist, hold a PEM pair, and are granted when cross-namespace. */

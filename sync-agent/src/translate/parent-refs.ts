@@ -75,7 +75,14 @@ function namespaceAllowed(index: ObjectIndex, listener: ListenerModel, gatewayNa
       return true;
     case "Same":
       return routeNamespace === gatewayNamespace;
-    case "Selector":
-      return listener.namespaces.matches(namespaceLabels(index, routeNamespace));
+    case "Selector": {
+      const policy = listener.namespaces;
+      let allowed = policy.decided.get(routeNamespace);
+      if (allowed === undefined) {
+        allowed = policy.matches(namespaceLabels(index, routeNamespace));
+        policy.decided.set(routeNamespace, allowed);
+      }
+      return allowed;
+    }
   }
 }
