@@ -1,16 +1,30 @@
-// Byte helpers and the table's string hash (FNV-1a + a murmur3 finalizer over the key's kind/scope tag), identical
-// to fnv1a/mixTag in wasm-matcher/src/table-format.ts.
+// Byte helpers and the table's string hash (murmur3_32's body and tail step, xor the length, then a murmur3
+// finalizer over the key's kind/scope tag), identical to keyHash/mixTag in wasm-matcher/src/table-format.ts.
 
-export const FNV_OFFSET: u32 = 0x811c9dc5;
+const C1: u32 = 0xcc9e2d51;
+const C2: u32 = 0x1b873593;
 
-export function fnvStep(h: u32, b: u32): u32 {
-  return (h ^ b) * 0x01000193;
+/** murmur3's scramble of one little-endian word (or of the zero-padded last 0-3 bytes: 0 stays 0). */
+@inline export function hashTail(k: u32): u32 {
+  return rotl<u32>(k * C1, 15) * C2;
 }
 
-export function fnv(p: usize, len: i32): u32 {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < len; i++) h = fnvStep(h, load<u8>(p + i));
-  return h;
+/** One 4-byte step of the multiply chain. */
+@inline export function hashWord(h: u32, w: u32): u32 {
+  return rotl<u32>(h ^ hashTail(w), 13) * 5 + 0xe6546b64;
+}
+
+/** The bytes [0, n & 3) of the word at p (n & 3 == 0: none), zero-padded. Reads up to 3 bytes past p + n & 3. */
+@inline export function tailWord(p: usize, n: i32): u32 {
+  return load<u32>(p) & (((1 as u32) << (((n & 3) as u32) << 3)) - 1);
+}
+
+/** The key hash of `len` bytes at p (before the tag is mixed in). */
+export function hashBytes(p: usize, len: i32): u32 {
+  let h: u32 = 0;
+  let i = 0;
+  for (; i + 4 <= len; i += 4) h = hashWord(h, load<u32>(p + i));
+  return h ^ hashTail(tailWord(p + i, len)) ^ (len as u32);
 }
 
 export function mixTag(h: u32, tag: u32): u32 {

@@ -2,7 +2,7 @@
 // step). All offsets are byte offsets from the table start; all words little-endian u32.
 
 export const TABLE_MAGIC: u32 = 0x54525745;
-export const TABLE_VERSION: u32 = 2;
+export const TABLE_VERSION: u32 = 3;
 
 // Header word indexes.
 export const H_MAGIC = 0;
@@ -18,7 +18,6 @@ export const H_GROUPS_OFF = 10;
 export const H_CANDIDATES_OFF = 12;
 export const H_HASH_SLOT_COUNT = 13;
 export const H_HASH_SLOTS_OFF = 14;
-export const H_HASH_ENTRIES_OFF = 15;
 export const H_HASH_ENTRY_COUNT = 16;
 export const HEADER_BYTES: u32 = 80;
 
@@ -33,7 +32,8 @@ export const NO_GROUP: u32 = 0xffffffff;
 
 export const GROUP_BYTES: usize = 8;
 export const CANDIDATE_BYTES: usize = 12;
-export const HASH_ENTRY_BYTES: usize = 24;
+/** Hash slot: full hash, tag (0 = empty), key offset, key length, first, count. */
+export const HASH_SLOT_BYTES: usize = 24;
 export const COND_BYTES: usize = 12;
 
 // Hash key kinds (tag = kind << 24 | scope).

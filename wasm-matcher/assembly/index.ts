@@ -3,9 +3,8 @@
 // Memory grows only inside reserve()/loadTable(); the match path allocates nothing.
 import {
   H_CANDIDATES_OFF,
+  H_GROUP_COUNT,
   H_GROUPS_OFF,
-  H_HASH_ENTRIES_OFF,
-  H_HASH_ENTRY_COUNT,
   H_HASH_SLOTS_OFF,
   H_HASH_SLOT_COUNT,
   H_HEADER_NAME_COUNT,
@@ -16,15 +15,16 @@ import {
   H_QUERY_NAME_COUNT,
   H_TABLE_BYTES,
   H_VERSION,
+  HASH_SLOT_BYTES,
   HEADER_BYTES,
   TABLE_MAGIC,
   TABLE_VERSION,
 } from "./format";
 import { MAX_PATH_SLASHES, REQUEST_BYTES, RESULT_NOT_LOADED, W_HEADERS } from "./limits";
-import { buildKeyFilter } from "./hash";
+import { buildKeyFilter, buildKeyLengths } from "./hash";
 import { matchRequest } from "./match";
 import { REGEX_SCRATCH_BYTES } from "./regex";
-import { loaded, requestBytes, requestWords, setKeyFilter, setScratch, setSections, setTable, table } from "./state";
+import { loaded, requestBytes, requestWords, setKeyFilter, setKeyLengths, setScratch, setSections, setTable, table } from "./state";
 
 export { REQUEST_BYTES };
 
@@ -49,6 +49,8 @@ export function loadTable(): usize {
   if (header(H_MAGIC) != TABLE_MAGIC || header(H_VERSION) != TABLE_VERSION || header(H_TABLE_BYTES) != tableBytes) return 0;
   const slotCount = header(H_HASH_SLOT_COUNT);
   if (slotCount == 0 || (slotCount & (slotCount - 1)) != 0) return 0;
+  // loadTable() walks every slot: they must lie inside the table.
+  if ((header(H_HASH_SLOTS_OFF) as u64) + (slotCount as u64) * (HASH_SLOT_BYTES as u64) > (tableBytes as u64)) return 0;
   setSections(
     table + (header(H_LISTENERS_OFF) as usize),
     header(H_LISTENER_COUNT),
@@ -58,7 +60,6 @@ export function loadTable(): usize {
     header(H_QUERY_NAME_COUNT),
     table + (header(H_HASH_SLOTS_OFF) as usize),
     slotCount - 1,
-    table + (header(H_HASH_ENTRIES_OFF) as usize),
   );
   const words = align(table + (tableBytes as usize), 16);
   const bytes = words + align(((W_HEADERS + 2 * header(H_HEADER_NAME_COUNT)) as usize) << 2, 16);
@@ -69,11 +70,16 @@ export function loadTable(): usize {
   const filter = align(regex + (REGEX_SCRATCH_BYTES as usize), 16);
   // One u64 filter word per 8 hash slots (slot counts are powers of two), at least one.
   const filterWords: u32 = slotCount >= 8 ? slotCount >>> 3 : 1;
-  const end = filter + ((filterWords as usize) << 3);
+  const lengths = filter + ((filterWords as usize) << 3);
+  const groupCount = header(H_GROUP_COUNT);
+  if (groupCount > 0xffffff) return 0;
+  const end = lengths + ((groupCount as usize) << 4);
   if (!ensureMemory(end)) return 0;
   memory.fill(words, 0, end - words);
   setKeyFilter(filter, filterWords - 1);
-  buildKeyFilter(header(H_HASH_ENTRY_COUNT));
+  buildKeyFilter();
+  setKeyLengths(lengths, groupCount);
+  buildKeyLengths();
   setScratch(words, bytes, prefix, query, decoded, regex);
   return words;
 }

@@ -29,11 +29,11 @@ import {
   W_RULE,
   W_SCHEME,
 } from "./limits";
-import { FNV_OFFSET, bytesEqual, fnv, fnvStep } from "./bytes";
+import { bytesEqual, hashBytes, hashTail, hashWord, tailWord } from "./bytes";
 import { conditionsHold } from "./conditions";
 import { REGEX_REQUEST_STEPS } from "./regex";
 import { setRegexSteps } from "./regex-pike";
-import { entryCount, entryFirst, lookup } from "./hash";
+import { EXACT_LENGTHS, PREFIX_LENGTHS, entryCount, entryFirst, lengthMask, lookup, mayHaveLength } from "./hash";
 import { candidates, groups, listenerCount, listeners, nextGeneration, prefixScratch, requestBytes, setWord, table, word } from "./state";
 
 const NOT_FOUND: i32 = -1;
@@ -62,7 +62,7 @@ export function matchRequest(): i32 {
   // Spec §1 "across routes sharing a hostname": the exact hostname group first, then wildcard groups from the
   // longest matching suffix, then routes without hostnames. The first group with a matching rule wins.
   if (flags & LISTENER_HAS_EXACT_HOSTS) {
-    const entry = lookup(hashHostAndPath(host, hostLen), (KEY_HOST_EXACT << 24) | index, host, hostLen);
+    const entry = lookup(hashBytes(host, hostLen), (KEY_HOST_EXACT << 24) | index, host, hostLen);
     if (entry != 0) {
       const r = searchGroup(entryFirst(entry));
       if (r != NOT_FOUND) return finish(r);
@@ -72,7 +72,7 @@ export function matchRequest(): i32 {
     // A wildcard matches one or more labels before the suffix (spec §1), so the suffix starts at a "." past 0.
     for (let i = 1; i < hostLen; i++) {
       if (load<u8>(host + i) != 0x2e) continue;
-      const entry = lookup(fnv(host + i, hostLen - i), (KEY_HOST_WILDCARD << 24) | index, host + i, hostLen - i);
+      const entry = lookup(hashBytes(host + i, hostLen - i), (KEY_HOST_WILDCARD << 24) | index, host + i, hostLen - i);
       if (entry == 0) continue;
       const r = searchGroup(entryFirst(entry));
       if (r != NOT_FOUND) return finish(r);
@@ -128,27 +128,34 @@ function selectListener(): usize {
  * whose conditions hold wins. Returns a candidate index, NOT_FOUND or TOO_LARGE.
  */
 function searchGroup(group: u32): i32 {
-  if (pathState == PATH_NOT_HASHED) hashHostAndPath(0, 0);
+  if (pathState == PATH_NOT_HASHED) hashPath();
   if (pathState == PATH_TOO_MANY_SLASHES) return TOO_LARGE;
   const path = requestBytes + (word(W_PATH_OFF) as usize);
   const pathLen = word(W_PATH_LEN);
-  let entry = lookup(pathHash, (KEY_PATH_EXACT << 24) | group, path, pathLen);
-  if (entry != 0) {
-    const r = scan(entryFirst(entry), entryCount(entry));
-    if (r != NOT_FOUND) return r;
+  let entry: usize = 0;
+  if (mayHaveLength(lengthMask(group, EXACT_LENGTHS), pathLen)) {
+    entry = lookup(pathHash, (KEY_PATH_EXACT << 24) | group, path, pathLen);
+    if (entry != 0) {
+      const r = scan(entryFirst(entry), entryCount(entry));
+      if (r != NOT_FOUND) return r;
+    }
   }
   const g = groups + (group as usize) * GROUP_BYTES;
   const r = scan(load<u32>(g), load<u32>(g, 4));
   if (r != NOT_FOUND) return r;
   // Spec §3 PathPrefix is segment-wise: the candidates are the whole path and the path cut before each "/".
-  entry = lookup(pathHash, (KEY_PATH_PREFIX << 24) | group, path, pathLen);
-  if (entry != 0) {
-    const r = scan(entryFirst(entry), entryCount(entry));
-    if (r != NOT_FOUND) return r;
+  const prefixLengths = lengthMask(group, PREFIX_LENGTHS);
+  if (mayHaveLength(prefixLengths, pathLen)) {
+    entry = lookup(pathHash, (KEY_PATH_PREFIX << 24) | group, path, pathLen);
+    if (entry != 0) {
+      const r = scan(entryFirst(entry), entryCount(entry));
+      if (r != NOT_FOUND) return r;
+    }
   }
   for (let s = slashes - 1; s >= 0; s--) {
     const at = prefixScratch + ((s as usize) << 3);
     const cut = load<i32>(at);
+    if (!mayHaveLength(prefixLengths, cut)) continue;
     entry = lookup(load<u32>(at, 4), (KEY_PATH_PREFIX << 24) | group, path, cut);
     if (entry != 0) {
       const r = scan(entryFirst(entry), entryCount(entry));
@@ -168,47 +175,37 @@ function scan(first: u32, count: u32): i32 {
 }
 
 /**
- * FNV-1a of the host (returned) and, in the same pass, of every path prefix that ends before a "/" and of the whole
- * path (recorded for searchGroup). FNV-1a is one multiply chain per string; running the host's and the path's chains
- * in one loop lets them overlap, which halves the time of hashing them one after the other.
+ * The key hash of the whole path and of every prefix that ends before a "/" (recorded in prefixScratch as (cut, hash),
+ * in path order, for searchGroup). One pass over the path's u32 words: the "/" bytes of a word are found with a SWAR
+ * test, and the hash of a prefix cut inside a word is the chain state before the word plus one tail step over the
+ * word's bytes before the cut (bytes.ts: the same hash as the table's keys).
  */
-function hashHostAndPath(host: usize, hostLen: i32): u32 {
+function hashPath(): void {
   const path = requestBytes + (word(W_PATH_OFF) as usize);
   const pathLen = word(W_PATH_LEN);
-  let h = FNV_OFFSET;
-  let p = FNV_OFFSET;
+  let h: u32 = 0;
   let n = 0;
-  let i = 0;
-  const common = min(hostLen, pathLen);
-  for (; i < common; i++) {
-    const b = load<u8>(path + i) as u32;
-    if (b == 0x2f) {
-      if (n == MAX_PATH_SLASHES) break; // the loops below finish the host and report the path
-      const at = prefixScratch + ((n as usize) << 3);
-      store<i32>(at, i);
-      store<u32>(at, p, 4);
-      n++;
-    }
-    h = fnvStep(h, load<u8>(host + i));
-    p = fnvStep(p, b);
-  }
-  for (let j = i; j < hostLen; j++) h = fnvStep(h, load<u8>(host + j));
-  for (; i < pathLen; i++) {
-    const b = load<u8>(path + i) as u32;
-    if (b == 0x2f) {
+  for (let i = 0; i < pathLen; i += 4) {
+    const w = load<u32>(path + i);
+    // 0x80 in each byte of w that is "/" (exact per byte: no borrow between bytes), none past the path's end.
+    const x = w ^ 0x2f2f2f2f;
+    let m = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f);
+    if (pathLen - i < 4) m &= ((1 as u32) << (((pathLen - i) as u32) << 3)) - 1;
+    while (m != 0) {
       if (n == MAX_PATH_SLASHES) {
         pathState = PATH_TOO_MANY_SLASHES;
-        return h;
+        return;
       }
+      const cut = i + ((ctz<u32>(m) >>> 3) as i32);
       const at = prefixScratch + ((n as usize) << 3);
-      store<i32>(at, i);
-      store<u32>(at, p, 4);
+      store<i32>(at, cut);
+      store<u32>(at, h ^ hashTail(tailWord(path + i, cut)) ^ (cut as u32), 4);
       n++;
+      m &= m - 1;
     }
-    p = fnvStep(p, b);
+    if (i + 4 <= pathLen) h = hashWord(h, w);
   }
   slashes = n;
-  pathHash = p;
+  pathHash = h ^ hashTail(tailWord(path + (pathLen & ~3), pathLen)) ^ (pathLen as u32);
   pathState = PATH_HASHED;
-  return h;
 }

@@ -1,6 +1,6 @@
 // Where everything lives in linear memory once a table is loaded (set by loadTable(), read on every match). Layout after
 // __heap_base: table | request words | request bytes | path-prefix scratch | query-slot cache | query-decode buffer |
-// regex scratch | key filter. Nothing is allocated after loadTable(): the match path only reads the table and writes this scratch.
+// regex scratch | key filter | key-length masks. Nothing is allocated after loadTable(): the match path only reads the table and writes this scratch.
 
 export let table: usize = 0;
 export let loaded: bool = false;
@@ -14,12 +14,11 @@ export let queryNames: usize = 0;
 export let queryNameCount: u32 = 0;
 export let hashSlots: usize = 0;
 export let hashMask: u32 = 0;
-export let hashEntries: usize = 0;
 
 // Scratch.
 export let requestWords: usize = 0;
 export let requestBytes: usize = 0;
-/** (position of "/", FNV-1a state of the path before it) per slash, then the full path hash. */
+/** (position of "/", key hash of the path before it) per slash. */
 export let prefixScratch: usize = 0;
 /** Per query slot: generation, raw value offset, raw value length (-1 absent). */
 export let querySlots: usize = 0;
@@ -28,6 +27,9 @@ export let regexScratch: usize = 0;
 /** Bloom filter over the hash's keys (built by loadTable), one u64 word per 8 slots: see hash.ts. */
 export let keyFilter: usize = 0;
 export let keyFilterMask: u32 = 0;
+/** Per group, two u64 masks of the key lengths its exact paths and prefixes have (built by loadTable): see hash.ts. */
+export let keyLengths: usize = 0;
+export let groupCount: u32 = 0;
 
 /** Per-request generation: lazily computed per-request facts are valid when tagged with it. */
 export let generation: u32 = 0;
@@ -36,7 +38,7 @@ export function setTable(base: usize): void {
   table = base;
 }
 
-export function setSections(l: usize, lc: u32, g: usize, c: usize, qn: usize, qnc: u32, hs: usize, hm: u32, he: usize): void {
+export function setSections(l: usize, lc: u32, g: usize, c: usize, qn: usize, qnc: u32, hs: usize, hm: u32): void {
   listeners = l;
   listenerCount = lc;
   groups = g;
@@ -45,12 +47,16 @@ export function setSections(l: usize, lc: u32, g: usize, c: usize, qn: usize, qn
   queryNameCount = qnc;
   hashSlots = hs;
   hashMask = hm;
-  hashEntries = he;
 }
 
 export function setKeyFilter(at: usize, mask: u32): void {
   keyFilter = at;
   keyFilterMask = mask;
+}
+
+export function setKeyLengths(at: usize, groups: u32): void {
+  keyLengths = at;
+  groupCount = groups;
 }
 
 export function setScratch(rw: usize, rb: usize, ps: usize, qs: usize, qd: usize, rs: usize): void {

@@ -8,7 +8,7 @@
 /** "EWRT" read as a little-endian u32. */
 export const TABLE_MAGIC = 0x54525745;
 /** Bump on any layout change; the wasm refuses other versions. */
-export const TABLE_VERSION = 2;
+export const TABLE_VERSION = 3;
 
 /** Header word indexes (the header is HEADER_WORDS u32 words). */
 export const enum H {
@@ -27,7 +27,9 @@ export const enum H {
   CandidatesOff = 12,
   HashSlotCount = 13,
   HashSlotsOff = 14,
+  /** Unused since version 3 (the entries sit in the slots); 0. */
   HashEntriesOff = 15,
+  /** Number of keys in the hash. */
   HashEntryCount = 16,
   RouteCount = 17,
 }
@@ -64,10 +66,11 @@ export const NO_GROUP = 0xffffffff;
 export const GROUP_WORDS = 2;
 /** Candidate record: route, rule | match << 16, condition list offset (0 = no conditions). */
 export const CANDIDATE_WORDS = 3;
-/** Hash slot: full hash, entry index + 1 (0 = empty). */
-export const HASH_SLOT_WORDS = 2;
-/** Hash entry: hash, tag (kind << 24 | scope), key offset, key length, first, count. */
-export const HASH_ENTRY_WORDS = 6;
+/**
+ * Hash slot: full hash, tag (kind << 24 | scope; 0 = empty slot), key offset, key length, first, count. The entry
+ * sits in its slot, so a hit reads the slot and the key bytes, not a slot, then an entry, then the key bytes.
+ */
+export const HASH_SLOT_WORDS = 6;
 
 /** What a hash key names; the scope is a listener index (hosts) or a group id (paths). */
 export const enum KeyKind {
@@ -94,11 +97,35 @@ export const COND_WORDS = 3;
 /** Largest scope a hash tag can carry (24 bits). */
 export const MAX_SCOPE = 0xffffff;
 
-/** FNV-1a over bytes: the string part of every hash key (the wasm computes path-prefix hashes incrementally). */
-export function fnv1a(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h >>> 0;
+/**
+ * The string part of every hash key: murmur3_32's body over little-endian u32 words, its tail step over the last
+ * 0-3 bytes (zero-padded), xor the length (no finalizer: mixTag is it). Four bytes per multiply chain step where
+ * FNV-1a took one; the wasm keeps the state at each word boundary, so a path prefix that ends before any "/" costs
+ * one tail step (assembly/bytes.ts, match.ts).
+ */
+export function keyHash(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let h = 0;
+  let i = start;
+  for (; i + 4 <= end; i += 4) h = hashWord(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+  let tail = 0;
+  for (let k = end - 1; k >= i; k--) tail = (tail << 8) | bytes[k]!;
+  return (h ^ hashTail(tail) ^ (end - start)) >>> 0;
+}
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+function hashWord(h: number, w: number): number {
+  h ^= hashTail(w);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** murmur3's per-word scramble (0 for 0, so an empty tail changes nothing). */
+function hashTail(k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, C2);
 }
 
 /** Mixes the scope/kind tag into a string hash (murmur3 finalizer) so keys of many groups share one table. */

@@ -5,7 +5,6 @@ import {
   Cond,
   GROUP_WORDS,
   H,
-  HASH_ENTRY_WORDS,
   HASH_SLOT_WORDS,
   HEADER_WORDS,
   HostKind,
@@ -19,8 +18,8 @@ import {
   Protocol,
   TABLE_MAGIC,
   TABLE_VERSION,
-  fnv1a,
   hashTag,
+  keyHash,
   mixTag,
 } from "./table-format.ts";
 import { buildTableModel, type Candidate, type Group, type PathBucket } from "./table-model.ts";
@@ -120,7 +119,6 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   const groupsOff = layout.take(groupWords.length * 4);
   const candidatesOff = layout.take(candidates.length * CANDIDATE_WORDS * 4);
   const slotsOff = layout.take(slotCount * HASH_SLOT_WORDS * 4);
-  const entriesOff = layout.take(keyCount * HASH_ENTRY_WORDS * 4);
   const condsOff = layout.take(condWords.length * 4);
   const poolOff = layout.take(pool.length);
 
@@ -142,7 +140,6 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   header[H.CandidatesOff] = candidatesOff;
   header[H.HashSlotCount] = slotCount;
   header[H.HashSlotsOff] = slotsOff;
-  header[H.HashEntriesOff] = entriesOff;
   header[H.HashEntryCount] = keyCount;
   header[H.RouteCount] = model.routeCount;
   putWords(view, 0, header);
@@ -161,7 +158,7 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   }
   writeConditions(view, condsOff, condWords, poolOff);
   const poolBytes = pool.bytes();
-  writeHash(view, keys, slotCount, slotsOff, entriesOff, poolOff, poolBytes);
+  writeHash(view, keys, slotCount, slotsOff, poolOff, poolBytes);
   bytes.set(poolBytes, poolOff);
   return bytes;
 }
@@ -173,7 +170,7 @@ function putWords(view: DataView, off: number, words: readonly number[]): void {
   for (let i = 0; i < words.length; i++) view.setUint32(off + i * 4, words[i]! >>> 0, true);
 }
 
-/** Power of two with load factor <= 0.5 (slots are 8 bytes; entries are dense). */
+/** Power of two with load factor <= 0.5. */
 function hashSlotCount(keys: number): number {
   let n = 8;
   while (n < keys * 2) n *= 2;
@@ -181,22 +178,22 @@ function hashSlotCount(keys: number): number {
 }
 
 /**
- * Open addressing, linear probing; a slot holds the full hash and entry index + 1 (0 = empty), so a probe that
- * misses (most path-prefix probes do) reads one slot and never touches the entry or the key bytes.
+ * Open addressing, linear probing; a slot holds the full hash, the tag (0 = empty: every tag has a kind), the key's
+ * offset and length and the candidate run. A probe that misses mostly stops at an empty slot or a different full
+ * hash; a hit reads the key bytes once to confirm.
  */
-function writeHash(view: DataView, keys: U32List, slotCount: number, slotsOff: number, entriesOff: number, poolOff: number, pool: Uint8Array): void {
+function writeHash(view: DataView, keys: U32List, slotCount: number, slotsOff: number, poolOff: number, pool: Uint8Array): void {
   const mask = slotCount - 1;
+  const slotBytes = HASH_SLOT_WORDS * 4;
   const count = keys.length / KEY_FIELDS;
   for (let i = 0; i < count; i++) {
     const tag = keys.at(i * KEY_FIELDS);
     const off = keys.at(i * KEY_FIELDS + 1);
     const len = keys.at(i * KEY_FIELDS + 2);
-    const hash = mixTag(fnv1a(pool, off, off + len), tag);
+    const hash = mixTag(keyHash(pool, off, off + len), tag);
     let slot = hash & mask;
-    while (view.getUint32(slotsOff + slot * 8 + 4, true) !== 0) slot = (slot + 1) & mask;
-    view.setUint32(slotsOff + slot * 8, hash, true);
-    view.setUint32(slotsOff + slot * 8 + 4, i + 1, true);
-    const at = entriesOff + i * HASH_ENTRY_WORDS * 4;
+    while (view.getUint32(slotsOff + slot * slotBytes + 4, true) !== 0) slot = (slot + 1) & mask;
+    const at = slotsOff + slot * slotBytes;
     view.setUint32(at, hash, true);
     view.setUint32(at + 4, tag, true);
     view.setUint32(at + 8, poolOff + off, true);
