@@ -19,30 +19,34 @@ let child: ChildProcess;
 let base: string;
 let output = "";
 
+/** Resolves when the output matches; rejects when the script exits first or the time runs out. */
 function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
+    const done = (error: Error | null, m?: RegExpExecArray) => {
+      clearInterval(timer);
+      clearTimeout(deadline);
+      child.off("exit", exited);
+      if (error) reject(error);
+      else resolve(m!);
+    };
     const check = () => {
       const m = pattern.exec(output);
-      if (m) {
-        clearInterval(timer);
-        clearTimeout(deadline);
-        resolve(m);
-      }
+      if (m) done(null, m);
+    };
+    const exited = (code: number | null) => {
+      check();
+      done(new Error(`npm start exited (${code}) before printing ${pattern}; output:\n${output.slice(-3000)}`));
     };
     const timer = setInterval(check, 100);
-    const deadline = setTimeout(() => {
-      clearInterval(timer);
-      reject(new Error(`npm start did not print ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-3000)}`));
-    }, timeoutMs);
+    const deadline = setTimeout(() => done(new Error(`npm start did not print ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-3000)}`)), timeoutMs);
+    child.once("exit", exited);
     check();
   });
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "edgeway-npm-start-"));
-  cpSync(join(REPO_ROOT, "examples"), join(dir, "examples"), { recursive: true });
-  const port = await freePort();
+function start(port: number): void {
   base = `http://127.0.0.1:${port}`;
+  output = "";
   child = spawn("npm", ["start", "--silent"], {
     cwd: REPO_ROOT,
     detached: true, // its own process group, so the wrangler dev it starts is stopped with it
@@ -58,8 +62,23 @@ beforeAll(async () => {
   });
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  await waitForOutput(/watching examples\/ for changes/, START_TIMEOUT_MS);
-}, START_TIMEOUT_MS + 5_000);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "edgeway-npm-start-"));
+  cpSync(join(REPO_ROOT, "examples"), join(dir, "examples"), { recursive: true });
+  // A free port can be taken by another process between freePort() and wrangler binding it: the script then says so
+  // and exits, and the test starts it again on another port (at most three times).
+  for (let attempt = 1; ; attempt++) {
+    start(await freePort());
+    try {
+      await waitForOutput(/watching examples\/ for changes/, START_TIMEOUT_MS);
+      return;
+    } catch (error) {
+      if (attempt === 3 || !/is already in use/.test(output)) throw error;
+    }
+  }
+}, 3 * START_TIMEOUT_MS + 5_000);
 
 afterAll(async () => {
   if (child?.pid !== undefined && child.exitCode === null) {
