@@ -8,7 +8,8 @@ import { GATEWAY_GROUP } from "../k8s/kinds.ts";
 import { num, obj, objList, str } from "../k8s/fields.ts";
 import { Reasons, type RouteProblem } from "./conditions.ts";
 import { referencePermitted } from "./reference-grants.ts";
-import { resolveOrigin, type OriginContext } from "./origins.ts";
+import { resolveOrigin, type OriginContext, type OriginResult } from "./origins.ts";
+import type { KubeObject } from "./api.ts";
 
 export interface BackendContext extends OriginContext {
   index: ObjectIndex;
@@ -30,6 +31,17 @@ export class BackendCache {
   /** route namespace -> Service namespace -> name -> port. */
   private readonly services = new Map<string, Map<string, Map<string, Map<number | undefined, ResolvedBackend>>>>();
   private readonly other = new Map<string, ResolvedBackend>();
+  /** Service object -> port -> origin: the origin does not depend on which namespace's route refers to it. */
+  private readonly origins = new Map<KubeObject, Map<number, OriginResult>>();
+
+  /** A Service port's origin, resolved once per translation (a shared Service is referred to from every namespace). */
+  origin(service: KubeObject, port: number, resolve: () => OriginResult): OriginResult {
+    let byPort = this.origins.get(service);
+    if (byPort === undefined) this.origins.set(service, (byPort = new Map()));
+    let origin = byPort.get(port);
+    if (origin === undefined) byPort.set(port, (origin = resolve()));
+    return origin;
+  }
 
   get(routeNamespace: string, group: string, kind: string, namespace: string, name: string, port: number | undefined): ResolvedBackend | undefined {
     if (group !== "" || kind !== "Service") return this.other.get(JSON.stringify([routeNamespace, group, kind, namespace, name, port ?? null]));
@@ -108,7 +120,7 @@ function resolve(group: string, kind: string, namespace: string, name: string, p
   if (protocol === undefined) {
     return invalidBackend(ref, Reasons.UnsupportedProtocol, `Service ${namespace}/${name} port ${port} appProtocol "${appProtocol}" is not supported`);
   }
-  const origin = resolveOrigin(service, namespace, port, appProtocol, ctx);
+  const origin = ctx.cache.origin(service, port, () => resolveOrigin(service, namespace, port, appProtocol, ctx));
   if (!origin.ok) return invalidBackend(ref, Reasons.BackendNotFound, origin.message);
   // hostOverride is written only when on: the wire form and the goldens of every other origin stay as they were.
   return { ref, target: origin.hostOverride ? { hostOverride: true, origin: origin.origin, protocol, ref } : { origin: origin.origin, protocol, ref } };
