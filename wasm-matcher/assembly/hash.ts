@@ -63,7 +63,7 @@ export function buildKeyLengths(): void {
  * the slot's address or 0. Linear probing over a power-of-two array of slots at load factor <= 0.5; a slot holds
  * its entry (full hash, tag, key offset and length, first, count).
  */
-export function lookup(h: u32, tag: u32, key: usize, keyLen: i32): usize {
+@inline export function lookup(h: u32, tag: u32, key: usize, keyLen: i32): usize {
   const full = mixTag(h, tag);
   const bits = filterBits(full);
   if ((load<u64>(filterWord(full)) & bits) != bits) return 0;
