@@ -1,6 +1,6 @@
 import { HASH_SLOT_BYTES, KEY_PATH_EXACT, KEY_PATH_PREFIX } from "./format";
 import { bytesEqual, mixTag } from "./bytes";
-import { groupCount, hashMask, hashSlots, keyFilter, keyFilterMask, keyLengths, table } from "./state";
+import { groupCount, hashSlotCount, hashSlots, keyFilter, keyFilterMask, keyLengths, table } from "./state";
 
 // Most lookups are for keys the table does not hold (the exact path, then each shorter prefix, until one exists), and
 // with thousands of routes the slot array no longer fits the caches, so a missing key costs a cache miss. A Bloom
@@ -18,7 +18,7 @@ import { groupCount, hashMask, hashSlots, keyFilter, keyFilterMask, keyLengths, 
 
 /** Adds the table's keys to the filter (at load; the filter memory is zeroed): the full hash of every used slot. */
 export function buildKeyFilter(): void {
-  for (let slot: u32 = 0; slot <= hashMask; slot++) {
+  for (let slot: u32 = 0; slot < hashSlotCount; slot++) {
     const at = hashSlots + (slot as usize) * HASH_SLOT_BYTES;
     if (load<u32>(at, 4) == 0) continue;
     const full = load<u32>(at);
@@ -47,7 +47,7 @@ export const PREFIX_LENGTHS: usize = 8;
 
 /** Sets the key-length masks from the table's slots (at load; the mask memory is zeroed). */
 export function buildKeyLengths(): void {
-  for (let slot: u32 = 0; slot <= hashMask; slot++) {
+  for (let slot: u32 = 0; slot < hashSlotCount; slot++) {
     const at = hashSlots + (slot as usize) * HASH_SLOT_BYTES;
     const tag = load<u32>(at, 4);
     const kind = tag >>> 24;
@@ -58,22 +58,28 @@ export function buildKeyLengths(): void {
   }
 }
 
+/** A full hash scaled to [0, count): the high bits pick the slot, so the count need not be a power of two. */
+@inline export function homeSlot(full: u32, count: u32): u32 {
+  return (((full as u64) * (count as u64)) >>> 32) as u32;
+}
+
 /**
  * Looks up a key (its key hash `h` from bytes.ts, the kind/scope `tag`, the bytes) in the table's one hash; returns
- * the slot's address or 0. Linear probing over a power-of-two array of slots at load factor <= 0.5; a slot holds
+ * the slot's address or 0. Linear probing over an array of twice as many slots as keys; a slot holds
  * its entry (full hash, tag, key offset and length, first, count).
  */
 @inline export function lookup(h: u32, tag: u32, key: usize, keyLen: i32): usize {
   const full = mixTag(h, tag);
   const bits = filterBits(full);
   if ((load<u64>(filterWord(full)) & bits) != bits) return 0;
-  let slot = full & hashMask;
+  let slot = homeSlot(full, hashSlotCount);
   while (true) {
     const at = hashSlots + (slot as usize) * HASH_SLOT_BYTES;
     const t = load<u32>(at, 4);
     if (t == 0) return 0;
     if (load<u32>(at) == full && t == tag && load<i32>(at, 12) == keyLen && bytesEqual(table + (load<u32>(at, 8) as usize), key, keyLen)) return at;
-    slot = (slot + 1) & hashMask;
+    slot++;
+    if (slot == hashSlotCount) slot = 0;
   }
 }
 

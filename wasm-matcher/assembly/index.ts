@@ -48,7 +48,7 @@ export function loadTable(): usize {
   if (table == 0 || loaded || tableBytes < HEADER_BYTES) return 0;
   if (header(H_MAGIC) != TABLE_MAGIC || header(H_VERSION) != TABLE_VERSION || header(H_TABLE_BYTES) != tableBytes) return 0;
   const slotCount = header(H_HASH_SLOT_COUNT);
-  if (slotCount == 0 || (slotCount & (slotCount - 1)) != 0) return 0;
+  if (slotCount == 0) return 0;
   // loadTable() walks every slot: they must lie inside the table.
   if ((header(H_HASH_SLOTS_OFF) as u64) + (slotCount as u64) * (HASH_SLOT_BYTES as u64) > (tableBytes as u64)) return 0;
   setSections(
@@ -59,7 +59,7 @@ export function loadTable(): usize {
     table + (header(H_QUERY_NAMES_OFF) as usize),
     header(H_QUERY_NAME_COUNT),
     table + (header(H_HASH_SLOTS_OFF) as usize),
-    slotCount - 1,
+    slotCount,
   );
   const words = align(table + (tableBytes as usize), 16);
   const bytes = words + align(((W_HEADERS + 2 * header(H_HEADER_NAME_COUNT)) as usize) << 2, 16);
@@ -68,8 +68,9 @@ export function loadTable(): usize {
   const decoded = align(query + (header(H_QUERY_NAME_COUNT) as usize) * 12, 16);
   const regex = decoded + (REQUEST_BYTES as usize);
   const filter = align(regex + (REGEX_SCRATCH_BYTES as usize), 16);
-  // One u64 filter word per 8 hash slots (slot counts are powers of two), at least one.
-  const filterWords: u32 = slotCount >= 8 ? slotCount >>> 3 : 1;
+  // About one u64 filter word per 8 hash slots: a power of two (the filter index is a mask), at least one.
+  let filterWords: u32 = 1;
+  while (filterWords < (slotCount >>> 3)) filterWords <<= 1;
   const lengths = filter + ((filterWords as usize) << 3);
   const groupCount = header(H_GROUP_COUNT);
   if (groupCount > 0xffffff) return 0;

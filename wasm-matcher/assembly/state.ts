@@ -13,7 +13,8 @@ export let candidates: usize = 0;
 export let queryNames: usize = 0;
 export let queryNameCount: u32 = 0;
 export let hashSlots: usize = 0;
-export let hashMask: u32 = 0;
+/** Number of hash slots (any count >= 1: a key's home slot is its full hash scaled to the count). */
+export let hashSlotCount: u32 = 0;
 
 // Scratch.
 export let requestWords: usize = 0;
@@ -46,7 +47,7 @@ export function setSections(l: usize, lc: u32, g: usize, c: usize, qn: usize, qn
   queryNames = qn;
   queryNameCount = qnc;
   hashSlots = hs;
-  hashMask = hm;
+  hashSlotCount = hm;
 }
 
 export function setKeyFilter(at: usize, mask: u32): void {

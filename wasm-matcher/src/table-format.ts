@@ -139,6 +139,13 @@ export function mixTag(h: number, tag: number): number {
   return x >>> 0;
 }
 
+/** A full hash scaled to [0, count) (floor(full * count / 2^32), exact in doubles), as assembly/hash.ts homeSlot. */
+export function homeSlot(full: number, count: number): number {
+  const hi = (full >>> 16) * count;
+  const lo = (full & 0xffff) * count;
+  return Math.floor((hi + Math.floor(lo / 65536)) / 65536);
+}
+
 export function hashTag(kind: KeyKind, scope: number): number {
   return ((kind << 24) | scope) >>> 0;
 }

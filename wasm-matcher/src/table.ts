@@ -19,6 +19,7 @@ import {
   TABLE_MAGIC,
   TABLE_VERSION,
   hashTag,
+  homeSlot,
   keyHash,
   mixTag,
 } from "./table-format.ts";
@@ -170,11 +171,9 @@ function putWords(view: DataView, off: number, words: readonly number[]): void {
   for (let i = 0; i < words.length; i++) view.setUint32(off + i * 4, words[i]! >>> 0, true);
 }
 
-/** Power of two with load factor <= 0.5. */
+/** Load factor 0.5 (any count: the home slot is the full hash scaled to it, see homeSlot). */
 function hashSlotCount(keys: number): number {
-  let n = 8;
-  while (n < keys * 2) n *= 2;
-  return n;
+  return Math.max(8, keys * 2);
 }
 
 /**
@@ -183,7 +182,6 @@ function hashSlotCount(keys: number): number {
  * hash; a hit reads the key bytes once to confirm.
  */
 function writeHash(view: DataView, keys: U32List, slotCount: number, slotsOff: number, poolOff: number, pool: Uint8Array): void {
-  const mask = slotCount - 1;
   const slotBytes = HASH_SLOT_WORDS * 4;
   const count = keys.length / KEY_FIELDS;
   for (let i = 0; i < count; i++) {
@@ -191,8 +189,8 @@ function writeHash(view: DataView, keys: U32List, slotCount: number, slotsOff: n
     const off = keys.at(i * KEY_FIELDS + 1);
     const len = keys.at(i * KEY_FIELDS + 2);
     const hash = mixTag(keyHash(pool, off, off + len), tag);
-    let slot = hash & mask;
-    while (view.getUint32(slotsOff + slot * slotBytes + 4, true) !== 0) slot = (slot + 1) & mask;
+    let slot = homeSlot(hash, slotCount);
+    while (view.getUint32(slotsOff + slot * slotBytes + 4, true) !== 0) slot = slot + 1 === slotCount ? 0 : slot + 1;
     const at = slotsOff + slot * slotBytes;
     view.setUint32(at, hash, true);
     view.setUint32(at + 4, tag, true);

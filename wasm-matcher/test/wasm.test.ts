@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadMatcherModule } from "../src/load-node.ts";
 import { createReferenceMatcher } from "../src/reference.ts";
+import { homeSlot } from "../src/table-format.ts";
 import { createWasmMatcher } from "../src/wasm.ts";
 import { runMatcherCases } from "./matcher.cases.ts";
 import { exact, listener, match, prefix, regex, request, route, rule, snapshot } from "./snapshot-builder.ts";
@@ -94,5 +95,20 @@ describe("wasm matcher: regex step budget", () => {
   it("gives every request a fresh budget", () => {
     wasm.match(withValue("a".repeat(16_384)));
     expect(wasm.match(withValue("a".repeat(1_001)))).toMatchObject({ kind: "match", rule: 0 });
+  });
+});
+
+// The compiler and the wasm place a key at floor(fullHash * slotCount / 2^32); the JS side computes it in doubles.
+describe("hash home slot", () => {
+  it("is floor(full * count / 2^32) exactly, up to 2^26 slots", () => {
+    let x = 12345;
+    const cases: [number, number][] = [[0xffffffff, 2 ** 26 - 1], [0xffffffff, 1], [0, 5], [0x80000000, 3]];
+    for (let i = 0; i < 10_000; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      cases.push([x >>> 0, 1 + (Math.imul(i, 0x9e3779b1) >>> 0) % 2 ** 26]);
+    }
+    for (const [full, count] of cases) expect(homeSlot(full, count)).toBe(Number((BigInt(full) * BigInt(count)) >> 32n));
   });
 });
