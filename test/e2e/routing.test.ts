@@ -136,7 +136,7 @@ beforeAll(async () => {
 }, 150_000); // wrangler dev bundles and starts workerd: slow on a busy 2-core machine.
 afterAll(async () => {
   await gw?.stop();
-}, 30_000);
+}, 60_000); // stopping wrangler dev (up to 5 s before SIGKILL), the origins and the local KV store; slow under load.
 
 async function echoed(host: string, path: string, init: { method?: string; headers?: Record<string, string> } = {}) {
   const res = await gw.send({ host, path, ...init });

@@ -67,7 +67,7 @@ beforeAll(async () => {
 }, 150_000); // wrangler dev bundles and starts workerd: slow on a busy 2-core machine.
 afterAll(async () => {
   await gw?.stop();
-}, 30_000);
+}, 60_000); // stopping wrangler dev (up to 5 s before SIGKILL), the origins and the local KV store; slow under load.
 
 function serviceOf(pod: string): string {
   return pod.split("-").slice(0, -2).join("-");

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { acceptEchoWebSocket } from "./websocket.ts";
 
 /** The JSON body the echo origin answers with (§0). */
@@ -209,8 +210,13 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
     });
   });
   server.keepAliveTimeout = 30_000;
+  // Upgraded sockets leave the server's connection tracking: closeAllConnections() does not reach them, so close()
+  // destroys them itself (an open WebSocket would otherwise hold server.close() forever).
+  const upgraded = new Set<Duplex>();
   // `/ws` echoes WebSocket messages (the upstream echo's handler for appProtocol kubernetes.io/ws ports).
-  server.on("upgrade", (req: http.IncomingMessage, socket) => {
+  server.on("upgrade", (req: http.IncomingMessage, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     requests.push({ method: req.method ?? "GET", path: req.url ?? "/", host: req.headers.host ?? "", headers: collectHeaders(req), receivedAt: Date.now(), bodyBytes: 0, bodyComplete: true });
     if (new URL(req.url ?? "/", "http://echo.invalid").pathname === "/ws") acceptEchoWebSocket(req, socket);
     else socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
@@ -239,6 +245,7 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       });
     },
   };
