@@ -3,7 +3,7 @@
  * list, delete) run against the Cloudflare REST publisher (on the local fake API) and the file publisher; then the
  * Cloudflare-specific limits and the blob garbage collector.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,8 +19,14 @@ import { FakeCloudflareKv } from "../support/fake-cf-kv/server.ts";
 const SECRET = "test-snapshot-key";
 const TOKEN = "cf-token-never-logged";
 
+/** JSON then a binary tail that is not UTF-8 (like the blob's route table), so only a byte comparison sees it intact. */
+const BINARY_TAIL = [0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28, 0x00, 0x01];
+
 async function compiled(gateway: string, body: string, generation = 1): Promise<CompiledSnapshot> {
-  const bytes = utf8(JSON.stringify({ gateway, body }));
+  const json = utf8(JSON.stringify({ gateway, body }));
+  const bytes = new Uint8Array(json.byteLength + BINARY_TAIL.length);
+  bytes.set(json);
+  bytes.set(BINARY_TAIL, json.byteLength);
   return { gateway, gatewayGeneration: generation, snapshot: {} as CompiledSnapshot["snapshot"], bytes, sha256: await sha256Hex(bytes) };
 }
 
@@ -43,20 +49,35 @@ afterAll(async () => {
 });
 
 const fast = { initialMs: 5, maxMs: 20 };
-const stores: [string, () => KvStore][] = [
-  ["cloudflare-kv", () => new CloudflareKvStore({ accountId: "acc", namespaceId: `ns`, apiTokenFile: tokenFile, baseUrl: cfUrl, backoff: fast, minWriteIntervalMs: 1000 })],
-  ["file", () => new FileKvStore(join(dir, `files-${Math.random().toString(36).slice(2)}`))],
+/** Each store with a reader of the bytes it holds under a key (KvStore.get answers text, which would hide them). */
+const stores: [string, () => { kv: KvStore; stored: (key: string) => Promise<Buffer | undefined> }][] = [
+  [
+    "cloudflare-kv",
+    () => ({
+      kv: new CloudflareKvStore({ accountId: "acc", namespaceId: `ns`, apiTokenFile: tokenFile, baseUrl: cfUrl, backoff: fast, minWriteIntervalMs: 1000 }),
+      stored: async (key) => fake.values.get(key),
+    }),
+  ],
+  [
+    "file",
+    () => {
+      const root = join(dir, `files-${Math.random().toString(36).slice(2)}`);
+      return { kv: new FileKvStore(root), stored: (key) => readFile(join(root, ...key.split("/"))).catch(() => undefined) };
+    },
+  ],
 ];
 
 describe.each(stores)("KvStore %s", (_name, make) => {
   it("publishes blob then pointer; the pointer verifies and names the blob", async () => {
-    const kv = make();
+    const { kv, stored } = make();
     const gw = `ns-${Math.random().toString(36).slice(2)}/edge`;
     const c = await compiled(gw, "v1");
     const pointer = await publishSnapshot(kv, c, { secret: SECRET, epoch: 3, counter: 7 });
     const check = await verifyPointer(SECRET, await kv.get(pointerKey(gw)));
     expect(check.ok && check.pointer).toMatchObject({ hash: c.sha256, epoch: 3, counter: 7, gatewayGeneration: 1, gateway: gw });
-    expect(await kv.get(blobKey(c.sha256))).toBe(new TextDecoder().decode(c.bytes));
+    const blob = await stored(blobKey(c.sha256));
+    expect(blob && Buffer.from(c.bytes).equals(blob)).toBe(true);
+    expect(await sha256Hex(new Uint8Array(blob!))).toBe(c.sha256);
     expect(pointer.tag).toBeTruthy();
     expect(await kv.list(`edgeway/v1/gateways/${gw}`)).toEqual([pointerKey(gw)]);
     await kv.delete([blobKey(c.sha256)]);
@@ -65,7 +86,7 @@ describe.each(stores)("KvStore %s", (_name, make) => {
   });
 
   it("lists every key under a prefix, across pages", async () => {
-    const kv = make();
+    const { kv } = make();
     const prefix = `edgeway/v1/list-${Math.random().toString(36).slice(2)}/`;
     const entries = Array.from({ length: 1205 }, (_, i) => ({ key: `${prefix}${String(i).padStart(5, "0")}`, value: `v${i}` }));
     await kv.put(entries);
