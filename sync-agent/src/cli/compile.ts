@@ -8,12 +8,12 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { readSources } from "../source/files.ts";
+import { readSources, type SourceResult } from "../source/files.ts";
 import { translate } from "../translate/index.ts";
 import { compileSnapshots } from "../compile/index.ts";
 import { formatTable, summarize } from "../translate/summary.ts";
 import { namespaceOf } from "../k8s/kinds.ts";
-import type { CompiledSnapshot, KubeObject, ObjectStatus } from "../translate/api.ts";
+import type { CompiledSnapshot, KubeObject, ObjectStatus, TranslateOptions } from "../translate/api.ts";
 
 const HELP = `usage: edgeway compile -f <file|dir> [-f ...] [options]
 
@@ -62,20 +62,17 @@ export default async function runCompile(argv: string[]): Promise<number> {
     process.stderr.write("edgeway compile: -f <file|dir> is required (see --help)\n");
     return 2;
   }
-  const source = await readSources(values.filename);
-  const fatal = source.problems.find((p) => p.severity === "error");
-  if (fatal) {
-    process.stderr.write(`edgeway compile: ${fatal.file}${fatal.line ? `:${fatal.line}` : ""}: ${fatal.message}\n`);
-    return 1;
-  }
-  const result = translate(source.objects, {
+  const manifests = await compileManifests(values.filename, {
     ...(values.gateway ? { gateways: values.gateway } : {}),
     ...(values["origin-template"] ? { originTemplate: values["origin-template"] } : {}),
     ...(values.cluster ? { clusterName: values.cluster } : {}),
     ...(values.address ? { gatewayAddresses: { "*": values.address } } : {}),
-    now: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
   });
-  const compiled = await compileSnapshots(result.ir);
+  if (!manifests.ok) {
+    process.stderr.write(`edgeway compile: ${manifests.reason}\n`);
+    return 1;
+  }
+  const { source, result, compiled } = manifests;
   process.stdout.write(`${formatTable(summarize(result.statuses))}\n`);
   for (const problem of source.problems) process.stdout.write(`warning: ${problem.file}${problem.line ? `:${problem.line}` : ""}: ${problem.message}\n`);
   for (const warning of result.warnings) process.stdout.write(`warning: ${warning}\n`);
@@ -103,6 +100,23 @@ async function writeSnapshots(out: string, compiled: CompiledSnapshot[]): Promis
     await writeFile(file, c.bytes);
     process.stdout.write(`wrote ${file} (sha256 ${c.sha256})\n`);
   }
+}
+
+export type ManifestOptions = Omit<TranslateOptions, "now">;
+
+export type CompiledManifests =
+  | { ok: true; source: SourceResult; result: ReturnType<typeof translate>; compiled: CompiledSnapshot[] }
+  /** An unreadable file or a YAML syntax error, as one line naming the file (and line). */
+  | { ok: false; reason: string };
+
+/** Manifest files/directories -> translation -> snapshots: the path `compile` and `explain` share. */
+export async function compileManifests(paths: readonly string[], options: ManifestOptions = {}): Promise<CompiledManifests> {
+  const source = await readSources(paths);
+  const fatal = source.problems.find((p) => p.severity === "error");
+  if (fatal) return { ok: false, reason: `${fatal.file}${fatal.line ? `:${fatal.line}` : ""}: ${fatal.message}` };
+  const result = translate(source.objects, { ...options, now: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") });
+  const compiled = await compileSnapshots(result.ir);
+  return { ok: true, source, result, compiled };
 }
 
 /** The objects we own, each with its computed status, as a multi-document YAML stream. */
