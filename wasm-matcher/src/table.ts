@@ -1,4 +1,4 @@
-import type { Snapshot } from "../../schema/snapshot.ts";
+import type { Match, Snapshot, StringMatch } from "../../schema/snapshot.ts";
 import {
   CANDIDATE_WORDS,
   COND_WORDS,
@@ -20,97 +20,69 @@ import {
   TABLE_VERSION,
   hashTag,
   homeSlot,
-  keyHash,
   mixTag,
 } from "./table-format.ts";
-import { buildTableModel, type Candidate, type Group, type PathBucket } from "./table-model.ts";
+import { buildTableModel, firstOfEachName, type TableModel } from "./table-model.ts";
+import type { StringTable } from "./table-strings.ts";
 
 /**
  * `compileRouteTable(snapshot)`: the binary route table of one Gateway (format: table-format.ts, docs/matcher.md).
  * Precedence is resolved here, so the wasm matcher only looks up buckets and scans them in order with early exit.
  * Deterministic: the same snapshot always gives the same bytes.
  *
- * A 10,000-route table has some 100,000 candidates and hash keys, so sections are collected in growable u32 lists and
- * strings are encoded straight into one pool buffer, without an object or array per record.
+ * A 10,000-route table has some 75,000 candidate records and hash keys, so sections are collected in growable u32
+ * lists and strings are copied into one pool buffer from the model's string table, without an object per record.
  */
 export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   const model = buildTableModel(snapshot);
-  if (model.groups.length > MAX_SCOPE || snapshot.listeners.length > MAX_SCOPE) throw new Error("route table: too many hostname groups");
-  const pool = new BytePool(model.regexPrograms);
+  if (model.groupCount > MAX_SCOPE || snapshot.listeners.length > MAX_SCOPE) throw new Error("route table: too many hostname groups");
+  const strings = model.strings;
+  const pool = new BytePool(strings, model.regexPrograms);
 
-  // Candidates laid out group by group, bucket by bucket, in lookup order. Hash keys: tag, pool offset, length,
-  // first, count (the hash itself is computed once the pool is final).
-  const candidates: Candidate[] = [];
-  const keys = new U32List();
-  const groupWords = new U32List();
-  // A bucket key recurs in every hostname group its routes join: its pool reference is looked up once.
-  const keyRefs = new Array<PoolRef | undefined>(model.bucketKeyCount).fill(undefined);
-  const placeBucket = (bucket: PathBucket, kind: KeyKind, group: Group): void => {
-    const key = (keyRefs[bucket.keyId] ??= pool.string(bucket.key));
-    keys.push5(hashTag(kind, group.id), key.off, key.len, candidates.length, bucket.candidates.length);
-    for (const c of bucket.candidates) candidates.push(c);
-  };
-  for (const group of model.groups) {
-    for (const bucket of group.exact) placeBucket(bucket, KeyKind.PathExact, group);
-    groupWords.push(candidates.length);
-    groupWords.push(group.regex.length);
-    for (const c of group.regex) candidates.push(c);
-    for (const bucket of group.prefix) placeBucket(bucket, KeyKind.PathPrefix, group);
+  // Hash keys: tag, pool offset, length, first, count, string hash. Path keys come group by group, bucket by bucket,
+  // in lookup order (the pool places each key string on its first use).
+  const keys = new U32List(KEY_FIELDS * (model.bucketKey.length + 64));
+  const groupWords = new U32List(GROUP_WORDS * model.groupCount);
+  for (let g = 0; g < model.groupCount; g++) {
+    const exactEnd = model.bucketStart[g]! + model.exactBuckets[g]!;
+    for (let b = model.bucketStart[g]!; b < model.bucketStart[g + 1]!; b++) {
+      const key = model.bucketKey[b]!;
+      const tag = hashTag(b < exactEnd ? KeyKind.PathExact : KeyKind.PathPrefix, g);
+      keys.push6(tag, pool.place(key), strings.lengthOf(key), model.bucketFirst[b]!, model.bucketSize[b]!, strings.hashOf(key));
+    }
+    groupWords.push(model.regexFirst[g]!);
+    groupWords.push(model.regexCount[g]!);
   }
 
   const listenerWords: number[] = [];
   for (const l of model.listeners) {
-    for (const [host, group] of l.exactHosts) {
-      const key = pool.string(host);
-      keys.push5(hashTag(KeyKind.HostExact, l.index), key.off, key.len, group.id, 0);
+    for (let i = 0; i < l.exactHosts.length; i += 2) {
+      const key = l.exactHosts[i]!;
+      keys.push6(hashTag(KeyKind.HostExact, l.index), pool.place(key), strings.lengthOf(key), l.exactHosts[i + 1]!, 0, strings.hashOf(key));
     }
-    for (const [suffix, group] of l.wildcardHosts) {
-      const key = pool.string(suffix);
-      keys.push5(hashTag(KeyKind.HostWildcard, l.index), key.off, key.len, group.id, 0);
+    for (let i = 0; i < l.wildcardHosts.length; i += 2) {
+      const key = l.wildcardHosts[i]!;
+      keys.push6(hashTag(KeyKind.HostWildcard, l.index), pool.place(key), strings.lengthOf(key), l.wildcardHosts[i + 1]!, 0, strings.hashOf(key));
     }
     const hostname = l.listener.hostname;
     const hostKind = hostname === null ? HostKind.Any : hostname.startsWith("*.") ? HostKind.Wildcard : HostKind.Exact;
-    const host = pool.string(hostname === null ? "" : hostKind === HostKind.Wildcard ? hostname.slice(1) : hostname);
-    const flags = (l.exactHosts.size > 0 ? LISTENER_HAS_EXACT_HOSTS : 0) | (l.wildcardHosts.size > 0 ? LISTENER_HAS_WILDCARD_HOSTS : 0);
-    listenerWords.push(l.index, l.listener.port, l.listener.protocol === "HTTPS" ? Protocol.HTTPS : Protocol.HTTP, hostKind, host.off, host.len, l.anyHost?.id ?? NO_GROUP, flags);
+    const host = strings.intern(hostname === null ? "" : hostKind === HostKind.Wildcard ? hostname.slice(1) : hostname);
+    const flags = (l.exactHosts.length > 0 ? LISTENER_HAS_EXACT_HOSTS : 0) | (l.wildcardHosts.length > 0 ? LISTENER_HAS_WILDCARD_HOSTS : 0);
+    const anyGroup = l.anyHost < 0 ? NO_GROUP : l.anyHost;
+    listenerWords.push(l.index, l.listener.port, l.listener.protocol === "HTTPS" ? Protocol.HTTPS : Protocol.HTTP, hostKind, pool.place(host), strings.lengthOf(host), anyGroup, flags);
   }
 
   const headerSlots = new Map(model.headerNames.map((n, i) => [n, i]));
   const querySlots = new Map(model.queryNames.map((n, i) => [n, i]));
   const nameWords = (names: string[]): number[] => names.flatMap((n) => {
-    const s = pool.string(n);
-    return [s.off, s.len];
+    const id = strings.intern(n);
+    return [pool.place(id), strings.lengthOf(id)];
   });
   const headerNameWords = nameWords(model.headerNames);
   const queryNameWords = nameWords(model.queryNames);
+  const { condWords, candidateCondRefs } = conditionLists(model, headerSlots, querySlots, pool);
 
-  // Condition lists, shared between candidates with identical conditions (most have none: offset 0). A candidate
-  // object appears once per hostname group of its route; its list is built on its first appearance.
-  const condLists = new Map<string, number>();
-  const condWords = new U32List();
-  const condRefOf = new Map<Candidate, number>();
-  const candidateCondRefs = new Int32Array(candidates.length);
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i]!;
-    if (c.conditions.length === 0 && c.pathType !== "RegularExpression") {
-      candidateCondRefs[i] = -1;
-      continue;
-    }
-    let at = condRefOf.get(c);
-    if (at === undefined) {
-      const words = conditionWords(c, headerSlots, querySlots, pool);
-      const id = words.join(",");
-      at = condLists.get(id);
-      if (at === undefined) {
-        condLists.set(id, (at = condWords.length));
-        condWords.push(words.length / COND_WORDS);
-        for (const w of words) condWords.push(w);
-      }
-      condRefOf.set(c, at);
-    }
-    candidateCondRefs[i] = at;
-  }
-
+  const candidateCount = model.layout.length;
   const keyCount = keys.length / KEY_FIELDS;
   const slotCount = hashSlotCount(keyCount);
   const layout = new Layout(HEADER_WORDS * 4);
@@ -118,13 +90,15 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   const headerNamesOff = layout.take(headerNameWords.length * 4);
   const queryNamesOff = layout.take(queryNameWords.length * 4);
   const groupsOff = layout.take(groupWords.length * 4);
-  const candidatesOff = layout.take(candidates.length * CANDIDATE_WORDS * 4);
+  const candidatesOff = layout.take(candidateCount * CANDIDATE_WORDS * 4);
   const slotsOff = layout.take(slotCount * HASH_SLOT_WORDS * 4);
   const condsOff = layout.take(condWords.length * 4);
   const poolOff = layout.take(pool.length);
 
+  // Every section but the pool is u32 words, written through one word view and byte-swapped at the end on a
+  // big-endian host (the format is little-endian).
   const bytes = new Uint8Array(layout.size);
-  const view = new DataView(bytes.buffer);
+  const words = new Uint32Array(bytes.buffer, 0, poolOff / 4);
   const header = new Array<number>(HEADER_WORDS).fill(0);
   header[H.Magic] = TABLE_MAGIC;
   header[H.Version] = TABLE_VERSION;
@@ -135,41 +109,85 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
   header[H.HeaderNamesOff] = headerNamesOff;
   header[H.QueryNameCount] = model.queryNames.length;
   header[H.QueryNamesOff] = queryNamesOff;
-  header[H.GroupCount] = model.groups.length;
+  header[H.GroupCount] = model.groupCount;
   header[H.GroupsOff] = groupsOff;
-  header[H.CandidateCount] = candidates.length;
+  header[H.CandidateCount] = candidateCount;
   header[H.CandidatesOff] = candidatesOff;
   header[H.HashSlotCount] = slotCount;
   header[H.HashSlotsOff] = slotsOff;
   header[H.HashEntryCount] = keyCount;
   header[H.RouteCount] = model.routeCount;
-  putWords(view, 0, header);
+  words.set(header, 0);
   // Pool-relative offsets (strings, regex programs) become table offsets.
-  putWords(view, listenersOff, listenerWords.map((w, i) => (i % LISTENER_WORDS === ListenerWord.HostOff ? w + poolOff : w)));
-  putWords(view, headerNamesOff, headerNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)));
-  putWords(view, queryNamesOff, queryNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)));
-  for (let i = 0; i < groupWords.length; i++) view.setUint32(groupsOff + i * 4, groupWords.at(i), true);
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i]!;
-    const at = candidatesOff + i * CANDIDATE_WORDS * 4;
+  words.set(listenerWords.map((w, i) => (i % LISTENER_WORDS === ListenerWord.HostOff ? w + poolOff : w)), listenersOff / 4);
+  words.set(headerNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)), headerNamesOff / 4);
+  words.set(queryNameWords.map((w, i) => (i % 2 === 0 ? w + poolOff : w)), queryNamesOff / 4);
+  words.set(groupWords.view(), groupsOff / 4);
+  const { route, rule, match } = model.candidates;
+  for (let i = 0, at = candidatesOff / 4; i < candidateCount; i++, at += CANDIDATE_WORDS) {
+    const id = model.layout[i]!;
     const ref = candidateCondRefs[i]!;
-    view.setUint32(at, c.route, true);
-    view.setUint32(at + 4, (c.rule | (c.match << 16)) >>> 0, true);
-    view.setUint32(at + 8, ref < 0 ? 0 : condsOff + ref * 4, true);
+    words[at] = route[id]!;
+    words[at + 1] = rule[id]! | (match[id]! << 16);
+    words[at + 2] = ref < 0 ? 0 : condsOff + ref * 4;
   }
-  writeConditions(view, condsOff, condWords, poolOff);
-  const poolBytes = pool.bytes();
-  writeHash(view, keys, slotCount, slotsOff, poolOff, poolBytes);
-  bytes.set(poolBytes, poolOff);
+  writeConditions(words, condsOff / 4, condWords, poolOff);
+  writeHash(words, keys, slotCount, slotsOff / 4, poolOff);
+  if (!LITTLE_ENDIAN) swapWords(bytes, poolOff);
+  bytes.set(pool.bytes(), poolOff);
   return bytes;
 }
 
-/** Fields per hash key in the `keys` list: tag, key offset (pool-relative), key length, first, count. */
-const KEY_FIELDS = 5;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-function putWords(view: DataView, off: number, words: readonly number[]): void {
-  for (let i = 0; i < words.length; i++) view.setUint32(off + i * 4, words[i]! >>> 0, true);
+function swapWords(bytes: Uint8Array, end: number): void {
+  for (let i = 0; i < end; i += 4) {
+    const b0 = bytes[i]!;
+    const b1 = bytes[i + 1]!;
+    bytes[i] = bytes[i + 3]!;
+    bytes[i + 1] = bytes[i + 2]!;
+    bytes[i + 2] = b1;
+    bytes[i + 3] = b0;
+  }
 }
+
+/**
+ * Condition lists, shared between candidates with identical conditions (most have none: no list). A candidate
+ * appears once per hostname group of its route; its list is built on its first appearance, in table order (which
+ * also places the condition values in the pool in that order). Returns per table position the list's word index.
+ */
+function conditionLists(model: TableModel, headerSlots: Map<string, number>, querySlots: Map<string, number>, pool: BytePool): { condWords: U32List; candidateCondRefs: Int32Array } {
+  const { source, count } = model.candidates;
+  const lists = new Map<string, number>();
+  const condWords = new U32List(1024);
+  const refOf = new Int32Array(count).fill(-2);
+  const refs = new Int32Array(model.layout.length);
+  for (let i = 0; i < model.layout.length; i++) {
+    const id = model.layout[i]!;
+    let at = refOf[id]!;
+    if (at === -2) {
+      const m = source[id]!;
+      if (m.method === null && m.headers.length === 0 && m.queryParams.length === 0 && m.path.type !== "RegularExpression") at = -1;
+      else {
+        const words = conditionWords(m, headerSlots, querySlots, pool);
+        const key = words.join(",");
+        const known = lists.get(key);
+        if (known !== undefined) at = known;
+        else {
+          lists.set(key, (at = condWords.length));
+          condWords.push(words.length / COND_WORDS);
+          for (const w of words) condWords.push(w);
+        }
+      }
+      refOf[id] = at;
+    }
+    refs[i] = at;
+  }
+  return { condWords, candidateCondRefs: refs };
+}
+
+/** Fields per hash key in the `keys` list: tag, key offset (pool-relative), key length, first, count, string hash. */
+const KEY_FIELDS = 6;
 
 /** Load factor 0.5 (any count: the home slot is the full hash scaled to it, see homeSlot). */
 function hashSlotCount(keys: number): number {
@@ -179,40 +197,44 @@ function hashSlotCount(keys: number): number {
 /**
  * Open addressing, linear probing; a slot holds the full hash, the tag (0 = empty: every tag has a kind), the key's
  * offset and length and the candidate run. A probe that misses mostly stops at an empty slot or a different full
- * hash; a hit reads the key bytes once to confirm.
+ * hash; a hit reads the key bytes once to confirm. The string part of each hash (keyHash of the key bytes) was
+ * computed once per distinct string by the string table.
  */
-function writeHash(view: DataView, keys: U32List, slotCount: number, slotsOff: number, poolOff: number, pool: Uint8Array): void {
-  const slotBytes = HASH_SLOT_WORDS * 4;
+function writeHash(words: Uint32Array, keys: U32List, slotCount: number, slotsAt: number, poolOff: number): void {
   const count = keys.length / KEY_FIELDS;
+  const k = keys.view();
   for (let i = 0; i < count; i++) {
-    const tag = keys.at(i * KEY_FIELDS);
-    const off = keys.at(i * KEY_FIELDS + 1);
-    const len = keys.at(i * KEY_FIELDS + 2);
-    const hash = mixTag(keyHash(pool, off, off + len), tag);
+    const tag = k[i * KEY_FIELDS]!;
+    const hash = mixTag(k[i * KEY_FIELDS + 5]!, tag);
     let slot = homeSlot(hash, slotCount);
-    while (view.getUint32(slotsOff + slot * slotBytes + 4, true) !== 0) slot = slot + 1 === slotCount ? 0 : slot + 1;
-    const at = slotsOff + slot * slotBytes;
-    view.setUint32(at, hash, true);
-    view.setUint32(at + 4, tag, true);
-    view.setUint32(at + 8, poolOff + off, true);
-    view.setUint32(at + 12, len, true);
-    view.setUint32(at + 16, keys.at(i * KEY_FIELDS + 3), true);
-    view.setUint32(at + 20, keys.at(i * KEY_FIELDS + 4), true);
+    while (words[slotsAt + slot * HASH_SLOT_WORDS + 1] !== 0) slot = slot + 1 === slotCount ? 0 : slot + 1;
+    const at = slotsAt + slot * HASH_SLOT_WORDS;
+    words[at] = hash;
+    words[at + 1] = tag;
+    words[at + 2] = poolOff + k[i * KEY_FIELDS + 1]!;
+    words[at + 3] = k[i * KEY_FIELDS + 2]!;
+    words[at + 4] = k[i * KEY_FIELDS + 3]!;
+    words[at + 5] = k[i * KEY_FIELDS + 4]!;
   }
 }
 
 /** Condition words: kind | slot << 8, then a (pool-relative offset) and b (length, or 0 for a regex program). */
-function conditionWords(c: Candidate, headerSlots: Map<string, number>, querySlots: Map<string, number>, pool: BytePool): number[] {
+function conditionWords(m: Match, headerSlots: Map<string, number>, querySlots: Map<string, number>, pool: BytePool): number[] {
   const words: number[] = [];
-  for (const cond of c.conditions) {
-    const regex = cond.type === "RegularExpression";
-    const slot = cond.kind === "header" ? headerSlots.get(cond.name)! : cond.kind === "query" ? querySlots.get(cond.name)! : 0;
-    const kind =
-      cond.kind === "method" ? Cond.Method : cond.kind === "header" ? (regex ? Cond.HeaderRegex : Cond.HeaderExact) : regex ? Cond.QueryRegex : Cond.QueryExact;
-    const ref = regex ? pool.regex(cond.value) : pool.string(cond.value);
-    words.push(kind | (slot << 8), ref.off, ref.len);
+  if (m.method !== null) {
+    const id = pool.strings.intern(m.method);
+    words.push(Cond.Method, pool.place(id), pool.strings.lengthOf(id));
   }
-  if (c.pathType === "RegularExpression") words.push(Cond.PathRegex, pool.regex(c.pathValue).off, 0);
+  const add = (e: StringMatch, slot: number, exact: Cond, regex: Cond): void => {
+    if (e.type === "RegularExpression") words.push(regex | (slot << 8), pool.regex(e.value), 0);
+    else {
+      const id = pool.strings.intern(e.value);
+      words.push(exact | (slot << 8), pool.place(id), pool.strings.lengthOf(id));
+    }
+  };
+  for (const h of firstOfEachName(m.headers, true)) add(h, headerSlots.get(h.name.toLowerCase())!, Cond.HeaderExact, Cond.HeaderRegex);
+  for (const q of firstOfEachName(m.queryParams, false)) add(q, querySlots.get(q.name)!, Cond.QueryExact, Cond.QueryRegex);
+  if (m.path.type === "RegularExpression") words.push(Cond.PathRegex, pool.regex(m.path.value), 0);
   // Cheap byte comparisons first, regexes last (the Cond values are in that order). Lists are short and the sort
   // is stable (insertion), so equal kinds keep their order.
   for (let i = COND_WORDS; i < words.length; i += COND_WORDS) {
@@ -228,33 +250,33 @@ function conditionWords(c: Candidate, headerSlots: Map<string, number>, querySlo
 }
 
 /** Writes the condition lists (count, then triples), adding the pool offset to every condition's `a` word. */
-function writeConditions(view: DataView, off: number, words: U32List, poolOff: number): void {
+function writeConditions(words: Uint32Array, at: number, lists: U32List, poolOff: number): void {
+  const w = lists.view();
+  words.set(w, at);
   let i = 0;
-  while (i < words.length) {
-    const n = words.at(i);
-    view.setUint32(off + i * 4, n, true);
-    for (let j = 0; j < n; j++) {
-      const at = i + 1 + j * COND_WORDS;
-      view.setUint32(off + at * 4, words.at(at), true);
-      view.setUint32(off + (at + 1) * 4, (words.at(at + 1) + poolOff) >>> 0, true);
-      view.setUint32(off + (at + 2) * 4, words.at(at + 2), true);
-    }
+  while (i < w.length) {
+    const n = w[i]!;
+    for (let j = 0; j < n; j++) words[at + i + 2 + j * COND_WORDS] = w[i + 2 + j * COND_WORDS]! + poolOff;
     i += 1 + n * COND_WORDS;
   }
 }
 
 /** A growable list of u32 words. */
 class U32List {
-  private words = new Uint32Array(1024);
+  private words: Uint32Array;
   length = 0;
 
+  constructor(capacity: number) {
+    this.words = new Uint32Array(Math.max(capacity, 16));
+  }
+
   push(w: number): void {
-    if (this.length === this.words.length) this.grow();
+    if (this.length === this.words.length) this.grow(1);
     this.words[this.length++] = w;
   }
 
-  push5(a: number, b: number, c: number, d: number, e: number): void {
-    if (this.length + 5 > this.words.length) this.grow();
+  push6(a: number, b: number, c: number, d: number, e: number, f: number): void {
+    if (this.length + 6 > this.words.length) this.grow(6);
     const w = this.words;
     const n = this.length;
     w[n] = a;
@@ -262,73 +284,76 @@ class U32List {
     w[n + 2] = c;
     w[n + 3] = d;
     w[n + 4] = e;
-    this.length = n + 5;
+    w[n + 5] = f;
+    this.length = n + 6;
   }
 
-  at(i: number): number {
-    return this.words[i]!;
+  /** The words pushed so far (a view, valid until the next push). */
+  view(): Uint32Array {
+    return this.words.subarray(0, this.length);
   }
 
-  private grow(): void {
-    const next = new Uint32Array(this.words.length * 2);
-    next.set(this.words);
+  private grow(extra: number): void {
+    let size = this.words.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint32Array(size);
+    next.set(this.words.subarray(0, this.length));
     this.words = next;
   }
 }
 
-interface PoolRef {
-  off: number;
-  len: number;
-}
-
-/** Interned UTF-8 strings and regex programs (4-byte aligned) in one growable buffer, addressed from its start. */
+/**
+ * The table's strings and regex programs (4-byte aligned) in one growable buffer, addressed from its start. A string
+ * is copied from the string table on its first use, so pool order is the order the writer first names each string.
+ */
 class BytePool {
   length = 0;
   private buffer = new Uint8Array(64 * 1024);
-  private strings = new Map<string, PoolRef>();
-  private placed = new Map<string, PoolRef>();
-  private static encoder = new TextEncoder();
+  /** Pool offset + 1 per string id (0 = not placed yet). */
+  private offsets = new Int32Array(1024);
+  private readonly placed = new Map<string, number>();
 
   /** `programs`: the compiled regexes of the table model (every pattern a condition can name). */
-  constructor(private readonly programs: Map<string, Uint8Array>) {}
+  constructor(
+    readonly strings: StringTable,
+    private readonly programs: Map<string, Uint8Array>,
+  ) {}
 
-  string(s: string): PoolRef {
-    let ref = this.strings.get(s);
-    if (ref === undefined) {
-      // At most 3 UTF-8 bytes per UTF-16 code unit.
-      this.reserve(s.length * 3);
-      const off = this.length;
-      let len = 0;
-      let ascii = true;
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) {
-          ascii = false;
-          break;
-        }
-        this.buffer[off + i] = c;
-      }
-      if (ascii) len = s.length;
-      else len = BytePool.encoder.encodeInto(s, this.buffer.subarray(off)).written;
-      this.length = off + len;
-      this.strings.set(s, (ref = { off, len }));
+  /** The pool offset of an interned string. */
+  place(id: number): number {
+    if (id >= this.offsets.length) {
+      let size = this.offsets.length * 2;
+      while (size <= id) size *= 2;
+      const next = new Int32Array(size);
+      next.set(this.offsets);
+      this.offsets = next;
     }
-    return ref;
+    const known = this.offsets[id]!;
+    if (known !== 0) return known - 1;
+    const len = this.strings.lengthOf(id);
+    const from = this.strings.offsetOf(id);
+    this.reserve(len);
+    const off = this.length;
+    this.buffer.set(this.strings.bytesOf().subarray(from, from + len), off);
+    this.length = off + len;
+    this.offsets[id] = off + 1;
+    return off;
   }
 
-  regex(pattern: string): PoolRef {
-    let ref = this.placed.get(pattern);
-    if (ref === undefined) {
+  /** The pool offset of a compiled regex program. */
+  regex(pattern: string): number {
+    let off = this.placed.get(pattern);
+    if (off === undefined) {
       const program = this.programs.get(pattern);
       if (program === undefined) throw new Error(`route table: regex ${JSON.stringify(pattern)} was not compiled`);
-      const off = (this.length + 3) & ~3;
+      off = (this.length + 3) & ~3;
       this.reserve(off - this.length + program.length);
       this.buffer.fill(0, this.length, off);
       this.buffer.set(program, off);
       this.length = off + program.length;
-      this.placed.set(pattern, (ref = { off, len: 0 }));
+      this.placed.set(pattern, off);
     }
-    return ref;
+    return off;
   }
 
   bytes(): Uint8Array {

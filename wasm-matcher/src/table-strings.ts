@@ -1,0 +1,143 @@
+import { keyHash } from "./table-format.ts";
+
+/**
+ * The distinct strings of one route table (path keys, host patterns, condition values), each stored once as UTF-8
+ * and known by a small id, with its key hash (table-format.ts keyHash) (the string part of every hash key that names it).
+ *
+ * A 10,000-route table interns some 60,000 strings. Looking them up in a Map<string> costs a few cache misses per
+ * lookup (the map's buckets, then the key strings spread over the heap); here a string is encoded into one
+ * contiguous buffer, hashed there, and compared byte by byte against the one or two candidates its hash names.
+ * Equal strings are equal byte sequences (strings with lone surrogates, which UTF-8 cannot hold, go by a Map).
+ */
+export class StringTable {
+  /** Number of strings; ids are 0 .. count-1 in order of first intern. */
+  count = 0;
+  private bytes = new Uint8Array(64 * 1024);
+  private used = 0;
+  private offs = new Int32Array(1024);
+  private lens = new Int32Array(1024);
+  private hashes = new Uint32Array(1024);
+  /** Open addressing on the hash, load factor <= 0.5: id + 1, 0 = empty. */
+  private slots = new Int32Array(2048);
+  private readonly unpaired = new Map<string, number>();
+  private static encoder = new TextEncoder();
+
+  intern(s: string): number {
+    // At most 3 UTF-8 bytes per UTF-16 code unit.
+    if (this.used + s.length * 3 > this.bytes.length) this.growBytes(s.length * 3);
+    const buffer = this.bytes;
+    const off = this.used;
+    let len = s.length;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        if (hasLoneSurrogate(s)) return this.internUnpaired(s);
+        len = StringTable.encoder.encodeInto(s, buffer.subarray(off)).written;
+        break;
+      }
+      buffer[off + i] = c;
+    }
+    const hash = keyHash(buffer, off, off + len);
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    for (let id = this.slots[slot]! - 1; id >= 0; id = this.slots[slot]! - 1) {
+      if (this.hashes[id] === hash && this.lens[id] === len && sameBytes(buffer, this.offs[id]!, off, len)) return id;
+      slot = (slot + 1) & mask;
+    }
+    this.used = off + len;
+    return this.add(off, len, hash, slot);
+  }
+
+  /** The string's UTF-8 bytes are `bytesOf()[offsetOf(id) .. offsetOf(id) + lengthOf(id)]`. */
+  bytesOf(): Uint8Array {
+    return this.bytes;
+  }
+
+  offsetOf(id: number): number {
+    return this.offs[id]!;
+  }
+
+  lengthOf(id: number): number {
+    return this.lens[id]!;
+  }
+
+  hashOf(id: number): number {
+    return this.hashes[id]!;
+  }
+
+  private add(off: number, len: number, hash: number, slot: number): number {
+    const id = this.count++;
+    if (id === this.offs.length) this.growIds();
+    this.offs[id] = off;
+    this.lens[id] = len;
+    this.hashes[id] = hash;
+    this.slots[slot] = id + 1;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  /** A string that is not valid UTF-16 is stored with U+FFFD in place of each lone surrogate, under its own id. */
+  private internUnpaired(s: string): number {
+    let id = this.unpaired.get(s);
+    if (id !== undefined) return id;
+    if (this.used + s.length * 3 > this.bytes.length) this.growBytes(s.length * 3);
+    const off = this.used;
+    const len = StringTable.encoder.encodeInto(s, this.bytes.subarray(off)).written;
+    this.used = off + len;
+    id = this.count++;
+    if (id === this.offs.length) this.growIds();
+    this.offs[id] = off;
+    this.lens[id] = len;
+    this.hashes[id] = keyHash(this.bytes, off, off + len);
+    this.unpaired.set(s, id);
+    return id;
+  }
+
+  private growBytes(extra: number): void {
+    let size = this.bytes.length * 2;
+    while (size < this.used + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.bytes.subarray(0, this.used));
+    this.bytes = next;
+  }
+
+  private growIds(): void {
+    const grow = <T extends Int32Array | Uint32Array>(a: T, next: T): T => (next.set(a), next);
+    this.offs = grow(this.offs, new Int32Array(this.offs.length * 2));
+    this.lens = grow(this.lens, new Int32Array(this.lens.length * 2));
+    this.hashes = grow(this.hashes, new Uint32Array(this.hashes.length * 2));
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (const entry of this.slots) {
+      if (entry === 0) continue;
+      let slot = this.hashes[entry - 1]! & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = entry;
+    }
+    this.slots = slots;
+  }
+}
+
+function sameBytes(bytes: Uint8Array, a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
+}
+
+function hasLoneSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return true;
+  }
+  return false;
+}
