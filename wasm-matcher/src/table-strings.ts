@@ -2,7 +2,7 @@ import { keyHash } from "./table-format.ts";
 
 /**
  * The distinct strings of one route table (path keys, host patterns, condition values), each stored once as UTF-8
- * and known by a small id, with its key hash (table-format.ts keyHash) (the string part of every hash key that names it).
+ * and known by a small id, with its keyHash (table-format.ts: the string part of every hash key that names it).
  *
  * A 10,000-route table interns some 60,000 strings. Looking them up in a Map<string> costs a few cache misses per
  * lookup (the map's buckets, then the key strings spread over the heap); here a string is encoded into one
@@ -22,21 +22,37 @@ export class StringTable {
   private readonly unpaired = new Map<string, number>();
   private static encoder = new TextEncoder();
 
-  intern(s: string): number {
+  /**
+   * The id of `s.slice(from)`, lower-cased first when `lower` (as String.prototype.toLowerCase: ASCII strings are
+   * mapped here without building the lower-case or sliced string).
+   */
+  intern(s: string, from = 0, lower = false): number {
+    const chars = s.length - from;
     // At most 3 UTF-8 bytes per UTF-16 code unit.
-    if (this.used + s.length * 3 > this.bytes.length) this.growBytes(s.length * 3);
+    if (this.used + chars * 3 > this.bytes.length) this.growBytes(chars * 3);
     const buffer = this.bytes;
     const off = this.used;
-    let len = s.length;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        if (hasLoneSurrogate(s)) return this.internUnpaired(s);
-        len = StringTable.encoder.encodeInto(s, buffer.subarray(off)).written;
-        break;
-      }
+    for (let i = 0; i < chars; i++) {
+      let c = s.charCodeAt(from + i);
+      if (c >= 0x80) return this.internText(lower ? s.toLowerCase().slice(from) : from > 0 ? s.slice(from) : s);
+      if (lower && c >= 0x41 && c <= 0x5a) c += 0x20;
       buffer[off + i] = c;
     }
+    return this.find(off, chars);
+  }
+
+  /** Interns a string that is not all ASCII. */
+  private internText(s: string): number {
+    if (hasLoneSurrogate(s)) return this.internUnpaired(s);
+    if (this.used + s.length * 3 > this.bytes.length) this.growBytes(s.length * 3);
+    const off = this.used;
+    const len = StringTable.encoder.encodeInto(s, this.bytes.subarray(off)).written;
+    return this.find(off, len);
+  }
+
+  /** The id of the bytes just written at the end of the buffer: an earlier equal string's, or a new one. */
+  private find(off: number, len: number): number {
+    const buffer = this.bytes;
     const hash = keyHash(buffer, off, off + len);
     const mask = this.slots.length - 1;
     let slot = hash & mask;

@@ -1,4 +1,4 @@
-import type { Match, Snapshot, StringMatch } from "../../schema/snapshot.ts";
+import type { Snapshot } from "../../schema/snapshot.ts";
 import {
   CANDIDATE_WORDS,
   COND_WORDS,
@@ -22,7 +22,7 @@ import {
   homeSlot,
   mixTag,
 } from "./table-format.ts";
-import { buildTableModel, firstOfEachName, type TableModel } from "./table-model.ts";
+import { buildTableModel, type TableModel } from "./table-model.ts";
 import type { StringTable } from "./table-strings.ts";
 
 /**
@@ -72,15 +72,13 @@ export function compileRouteTable(snapshot: Snapshot): Uint8Array {
     listenerWords.push(l.index, l.listener.port, l.listener.protocol === "HTTPS" ? Protocol.HTTPS : Protocol.HTTP, hostKind, pool.place(host), strings.lengthOf(host), anyGroup, flags);
   }
 
-  const headerSlots = new Map(model.headerNames.map((n, i) => [n, i]));
-  const querySlots = new Map(model.queryNames.map((n, i) => [n, i]));
   const nameWords = (names: string[]): number[] => names.flatMap((n) => {
     const id = strings.intern(n);
     return [pool.place(id), strings.lengthOf(id)];
   });
   const headerNameWords = nameWords(model.headerNames);
   const queryNameWords = nameWords(model.queryNames);
-  const { condWords, candidateCondRefs } = conditionLists(model, headerSlots, querySlots, pool);
+  const { condWords, candidateCondRefs } = conditionLists(model, pool);
 
   const candidateCount = model.layout.length;
   const keyCount = keys.length / KEY_FIELDS;
@@ -156,27 +154,26 @@ function swapWords(bytes: Uint8Array, end: number): void {
  * appears once per hostname group of its route; its list is built on its first appearance, in table order (which
  * also places the condition values in the pool in that order). Returns per table position the list's word index.
  */
-function conditionLists(model: TableModel, headerSlots: Map<string, number>, querySlots: Map<string, number>, pool: BytePool): { condWords: U32List; candidateCondRefs: Int32Array } {
-  const { source, count } = model.candidates;
-  const lists = new Map<string, number>();
+function conditionLists(model: TableModel, pool: BytePool): { condWords: U32List; candidateCondRefs: Int32Array } {
+  const { condFirst, conds, count } = model.candidates;
+  const lists = new ListSet();
   const condWords = new U32List(1024);
   const refOf = new Int32Array(count).fill(-2);
   const refs = new Int32Array(model.layout.length);
+  const words: number[] = [];
   for (let i = 0; i < model.layout.length; i++) {
     const id = model.layout[i]!;
     let at = refOf[id]!;
     if (at === -2) {
-      const m = source[id]!;
-      if (m.method === null && m.headers.length === 0 && m.queryParams.length === 0 && m.path.type !== "RegularExpression") at = -1;
+      if (condFirst[id] === condFirst[id + 1]) at = -1;
       else {
-        const words = conditionWords(m, headerSlots, querySlots, pool);
-        const key = words.join(",");
-        const known = lists.get(key);
-        if (known !== undefined) at = known;
-        else {
-          lists.set(key, (at = condWords.length));
+        conditionWords(conds, condFirst[id]!, condFirst[id + 1]!, pool, words);
+        at = lists.find(condWords, words);
+        if (at < 0) {
+          at = condWords.length;
           condWords.push(words.length / COND_WORDS);
           for (const w of words) condWords.push(w);
+          lists.add(condWords, at);
         }
       }
       refOf[id] = at;
@@ -184,6 +181,54 @@ function conditionLists(model: TableModel, headerSlots: Map<string, number>, que
     refs[i] = at;
   }
   return { condWords, candidateCondRefs: refs };
+}
+
+/**
+ * The condition lists written so far, found by content: open addressing on a hash of the words, each slot holding a
+ * list's word index + 1 (0 = empty).
+ */
+class ListSet {
+  private slots = new Int32Array(1024);
+  private count = 0;
+
+  /** Word index of a list equal to `words` (without its count word), or -1. */
+  find(lists: U32List, words: number[]): number {
+    const all = lists.view();
+    const mask = this.slots.length - 1;
+    for (let slot = hashWords(words, 0, words.length) & mask; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
+      const at = this.slots[slot]! - 1;
+      if (all[at]! * COND_WORDS !== words.length) continue;
+      let same = true;
+      for (let k = 0; k < words.length && same; k++) same = all[at + 1 + k] === words[k];
+      if (same) return at;
+    }
+    return -1;
+  }
+
+  /** Adds the list written at word index `at`. */
+  add(lists: U32List, at: number): void {
+    if (++this.count * 2 > this.slots.length) this.grow(lists);
+    this.insert(lists.view(), at, this.slots);
+  }
+
+  private insert(all: Uint32Array, at: number, slots: Int32Array): void {
+    const mask = slots.length - 1;
+    let slot = hashWords(all, at + 1, at + 1 + all[at]! * COND_WORDS) & mask;
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = at + 1;
+  }
+
+  private grow(lists: U32List): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    for (const entry of this.slots) if (entry !== 0) this.insert(lists.view(), entry - 1, slots);
+    this.slots = slots;
+  }
+}
+
+function hashWords(words: ArrayLike<number>, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 /** Fields per hash key in the `keys` list: tag, key offset (pool-relative), key length, first, count, string hash. */
@@ -218,23 +263,18 @@ function writeHash(words: Uint32Array, keys: U32List, slotCount: number, slotsAt
   }
 }
 
-/** Condition words: kind | slot << 8, then a (pool-relative offset) and b (length, or 0 for a regex program). */
-function conditionWords(m: Match, headerSlots: Map<string, number>, querySlots: Map<string, number>, pool: BytePool): number[] {
-  const words: number[] = [];
-  if (m.method !== null) {
-    const id = pool.strings.intern(m.method);
-    words.push(Cond.Method, pool.place(id), pool.strings.lengthOf(id));
+/**
+ * A candidate's condition words into `words`: kind | slot << 8, then a (pool-relative offset) and b (length, or 0
+ * for a regex program). Values are placed in the pool in match order, before the sort.
+ */
+function conditionWords(conds: Int32Array, from: number, to: number, pool: BytePool, words: number[]): void {
+  words.length = 0;
+  for (let k = from; k < to; k += COND_WORDS) {
+    const kind = conds[k]!;
+    const value = conds[k + 2]!;
+    const regex = kind === Cond.PathRegex || kind === Cond.HeaderRegex || kind === Cond.QueryRegex;
+    words.push(kind | (conds[k + 1]! << 8), regex ? pool.regex(value) : pool.place(value), regex ? 0 : pool.strings.lengthOf(value));
   }
-  const add = (e: StringMatch, slot: number, exact: Cond, regex: Cond): void => {
-    if (e.type === "RegularExpression") words.push(regex | (slot << 8), pool.regex(e.value), 0);
-    else {
-      const id = pool.strings.intern(e.value);
-      words.push(exact | (slot << 8), pool.place(id), pool.strings.lengthOf(id));
-    }
-  };
-  for (const h of firstOfEachName(m.headers, true)) add(h, headerSlots.get(h.name.toLowerCase())!, Cond.HeaderExact, Cond.HeaderRegex);
-  for (const q of firstOfEachName(m.queryParams, false)) add(q, querySlots.get(q.name)!, Cond.QueryExact, Cond.QueryRegex);
-  if (m.path.type === "RegularExpression") words.push(Cond.PathRegex, pool.regex(m.path.value), 0);
   // Cheap byte comparisons first, regexes last (the Cond values are in that order). Lists are short and the sort
   // is stable (insertion), so equal kinds keep their order.
   for (let i = COND_WORDS; i < words.length; i += COND_WORDS) {
@@ -246,7 +286,6 @@ function conditionWords(m: Match, headerSlots: Map<string, number>, querySlots: 
       }
     }
   }
-  return words;
 }
 
 /** Writes the condition lists (count, then triples), adding the pool offset to every condition's `a` word. */
@@ -309,15 +348,17 @@ class U32List {
 class BytePool {
   length = 0;
   private buffer = new Uint8Array(64 * 1024);
-  /** Pool offset + 1 per string id (0 = not placed yet). */
+  /** Pool offset + 1 per string id and per regex id (0 = not placed yet). */
   private offsets = new Int32Array(1024);
-  private readonly placed = new Map<string, number>();
+  private readonly programOffsets: Int32Array;
 
-  /** `programs`: the compiled regexes of the table model (every pattern a condition can name). */
+  /** `programs`: the compiled regexes of the table model by regex id. */
   constructor(
     readonly strings: StringTable,
-    private readonly programs: Map<string, Uint8Array>,
-  ) {}
+    private readonly programs: Uint8Array[],
+  ) {
+    this.programOffsets = new Int32Array(programs.length);
+  }
 
   /** The pool offset of an interned string. */
   place(id: number): number {
@@ -334,25 +375,26 @@ class BytePool {
     const from = this.strings.offsetOf(id);
     this.reserve(len);
     const off = this.length;
-    this.buffer.set(this.strings.bytesOf().subarray(from, from + len), off);
+    // Keys are short: a loop beats a subarray object per string.
+    const source = this.strings.bytesOf();
+    const buffer = this.buffer;
+    for (let i = 0; i < len; i++) buffer[off + i] = source[from + i]!;
     this.length = off + len;
     this.offsets[id] = off + 1;
     return off;
   }
 
   /** The pool offset of a compiled regex program. */
-  regex(pattern: string): number {
-    let off = this.placed.get(pattern);
-    if (off === undefined) {
-      const program = this.programs.get(pattern);
-      if (program === undefined) throw new Error(`route table: regex ${JSON.stringify(pattern)} was not compiled`);
-      off = (this.length + 3) & ~3;
-      this.reserve(off - this.length + program.length);
-      this.buffer.fill(0, this.length, off);
-      this.buffer.set(program, off);
-      this.length = off + program.length;
-      this.placed.set(pattern, off);
-    }
+  regex(id: number): number {
+    const known = this.programOffsets[id]!;
+    if (known !== 0) return known - 1;
+    const program = this.programs[id]!;
+    const off = (this.length + 3) & ~3;
+    this.reserve(off - this.length + program.length);
+    this.buffer.fill(0, this.length, off);
+    this.buffer.set(program, off);
+    this.length = off + program.length;
+    this.programOffsets[id] = off + 1;
     return off;
   }
 
