@@ -1,5 +1,6 @@
 import type { Listener, Match, Snapshot, StringMatch } from "../../schema/snapshot.ts";
-import { compileRegex } from "./regex/compile.ts";
+import { compileRegexInto } from "./regex/compile.ts";
+import { ProgramArena } from "./regex/emit.ts";
 import { listenerHostRank, normalizePrefix, routeOrder } from "./precedence.ts";
 import { Cond } from "./table-format.ts";
 import { StringTable } from "./table-strings.ts";
@@ -71,7 +72,7 @@ export interface TableModel {
   queryNames: string[];
   routeCount: number;
   /** Compiled regexes by regex id: every pattern a condition names, compiled once per table. */
-  regexPrograms: Uint8Array[];
+  regexPrograms: RegexIds;
 }
 
 /** No hostname: the route serves any host the listener accepts. */
@@ -112,7 +113,7 @@ export function buildTableModel(snapshot: Snapshot, packKeys = true): TableModel
     headerNames: slots.headerNames,
     queryNames: slots.queryNames,
     routeCount: routes.length,
-    regexPrograms: read.regex.programs,
+    regexPrograms: read.regex,
   };
 }
 
@@ -188,19 +189,28 @@ function entryName(e: StringMatch, header: boolean): string {
   return header ? e.name.toLowerCase() : e.name;
 }
 
-/** compileRegex once per pattern per table, numbered in order of first use; a rejected pattern is remembered as -1. */
-class RegexIds {
-  readonly programs: Uint8Array[] = [];
+/**
+ * compileRegex once per pattern per table, numbered in order of first use, the programs back to back in one arena;
+ * a rejected pattern is remembered as -1.
+ */
+export class RegexIds {
+  readonly arena = new ProgramArena();
+  /** Program of regex id i: arena.bytes[offsets[i] .. offsets[i + 1]). */
+  readonly offsets: number[] = [0];
   private readonly ids = new Map<string, number>();
 
   id(pattern: string): number {
     let id = this.ids.get(pattern);
     if (id === undefined) {
-      const compiled = compileRegex(pattern);
-      id = compiled.ok ? this.programs.push(compiled.program) - 1 : -1;
+      const compiled = compileRegexInto(pattern, this.arena);
+      id = compiled.ok ? this.offsets.push(this.arena.length) - 2 : -1;
       this.ids.set(pattern, id);
     }
     return id;
+  }
+
+  get count(): number {
+    return this.offsets.length - 1;
   }
 }
 

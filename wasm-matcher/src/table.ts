@@ -22,7 +22,7 @@ import {
   homeSlot,
   mixTag,
 } from "./table-format.ts";
-import { buildTableModel, type TableModel } from "./table-model.ts";
+import { buildTableModel, type RegexIds, type TableModel } from "./table-model.ts";
 import type { StringTable } from "./table-strings.ts";
 
 /**
@@ -352,12 +352,12 @@ class BytePool {
   private offsets = new Int32Array(1024);
   private readonly programOffsets: Int32Array;
 
-  /** `programs`: the compiled regexes of the table model by regex id. */
+  /** `programs`: the compiled regexes of the table model. */
   constructor(
     readonly strings: StringTable,
-    private readonly programs: Uint8Array[],
+    private readonly programs: RegexIds,
   ) {
-    this.programOffsets = new Int32Array(programs.length);
+    this.programOffsets = new Int32Array(programs.count);
   }
 
   /** The pool offset of an interned string. */
@@ -388,12 +388,13 @@ class BytePool {
   regex(id: number): number {
     const known = this.programOffsets[id]!;
     if (known !== 0) return known - 1;
-    const program = this.programs[id]!;
+    const from = this.programs.offsets[id]!;
+    const length = this.programs.offsets[id + 1]! - from;
     const off = (this.length + 3) & ~3;
-    this.reserve(off - this.length + program.length);
+    this.reserve(off - this.length + length);
     this.buffer.fill(0, this.length, off);
-    this.buffer.set(program, off);
-    this.length = off + program.length;
+    this.buffer.set(this.programs.arena.bytes.subarray(from, from + length), off);
+    this.length = off + length;
     this.programOffsets[id] = off + 1;
     return off;
   }

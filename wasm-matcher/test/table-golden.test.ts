@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { SCHEMA_VERSION, type Listener, type Match, type Route, type Snapshot, type StringMatch } from "../../schema/snapshot.ts";
 import { compileRegex } from "../src/regex/compile.ts";
 import { compileRouteTable } from "../src/table.ts";
+import { buildTableModel } from "../src/table-model.ts";
 import { flagsArbitrary, genArbitrary, renderRe2, rng, withFlags } from "./regex-fixtures/grammar.ts";
 import { listener, match, route, rule } from "./snapshot-builder.ts";
 
@@ -109,6 +110,18 @@ describe("route table bytes", () => {
       else expect(sha256(table)).toBe(expected);
     });
   }
+});
+
+describe("precedence sort", () => {
+  it("packed keys and the comparator give the same table order", () => {
+    for (const [routes, seed] of [[40, 11], [1000, 12]] as const) {
+      const snapshot = randomSnapshot(routes, seed);
+      const packed = buildTableModel(snapshot, true);
+      const compared = buildTableModel(snapshot, false);
+      expect(packed.layout.length).toBeGreaterThan(routes);
+      expect(packed.layout).toEqual(compared.layout);
+    }
+  });
 });
 
 describe("regex programs", () => {

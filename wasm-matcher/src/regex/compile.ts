@@ -1,6 +1,6 @@
 import { removeEdgeAnchors } from "./anchors.ts";
 import type { Node } from "./ast.ts";
-import { emitProgram, programSize } from "./emit.ts";
+import { type ProgramArena, emitProgram, programSize } from "./emit.ts";
 import { parseRegex } from "./parse.ts";
 import { REGEX_MAX_INSTS } from "./program.ts";
 
@@ -17,6 +17,12 @@ export type CompileResult = { ok: true; program: Uint8Array } | { ok: false; rea
 export function compileRegex(pattern: string): CompileResult {
   const verdict = compileVerdict(pattern);
   return verdict.ok ? { ok: true, program: emitProgram(verdict.node) } : verdict;
+}
+
+/** compileRegex into `arena`: the program is `arena.bytes` from the returned offset (same bytes as compileRegex). */
+export function compileRegexInto(pattern: string, arena: ProgramArena): { ok: true; offset: number } | { ok: false; reason: string } {
+  const verdict = compileVerdict(pattern);
+  return verdict.ok ? { ok: true, offset: arena.add(verdict.node) } : verdict;
 }
 
 /** Whether compileRegex succeeds (and why not), without emitting the program: parsing and the size check only. */

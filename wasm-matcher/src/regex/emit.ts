@@ -82,6 +82,8 @@ function nodeSize(node: Node): number {
 }
 
 class ProgramBuilder {
+  /** Entry pc, set once the program is built. */
+  start = 0;
   readonly insts: Inst[] = [];
   readonly classes: Uint8Array[] = [];
   private readonly classIndex = new Map<string, number>();
@@ -223,6 +225,41 @@ function bitmapKey(bitmap: Uint8Array): string {
 
 /** Builds the program bytes for `node` (whose size the caller has checked against the cap). */
 export function emitProgram(node: Node): Uint8Array {
+  const b = build(node);
+  const bytes = new Uint8Array(programLength(b));
+  writeProgram(b, new DataView(bytes.buffer), bytes, 0);
+  return bytes;
+}
+
+/**
+ * Programs encoded back to back into one growable buffer: a route table compiles a thousand or more patterns, and
+ * one buffer costs less than a buffer per program.
+ */
+export class ProgramArena {
+  bytes = new Uint8Array(16 * 1024);
+  length = 0;
+  private view = new DataView(this.bytes.buffer);
+
+  /** Appends the program for `node` (whose size the caller has checked); returns its offset in `bytes`. */
+  add(node: Node): number {
+    const b = build(node);
+    const size = programLength(b);
+    if (this.length + size > this.bytes.length) {
+      let capacity = this.bytes.length * 2;
+      while (capacity < this.length + size) capacity *= 2;
+      const next = new Uint8Array(capacity);
+      next.set(this.bytes.subarray(0, this.length));
+      this.bytes = next;
+      this.view = new DataView(next.buffer);
+    }
+    const at = this.length;
+    writeProgram(b, this.view, this.bytes, at);
+    this.length = at + size;
+    return at;
+  }
+}
+
+function build(node: Node): ProgramBuilder {
   const b = new ProgramBuilder();
   const root = b.compile(node);
   const match = b.insts.length;
@@ -231,24 +268,27 @@ export function emitProgram(node: Node): Uint8Array {
     if (h.arg) b.insts[h.pc]!.arg = match;
     else b.insts[h.pc]!.out = match;
   }
-  return encodeProgram(b.insts, b.classes, root.start);
+  b.start = root.start;
+  return b;
 }
 
-function encodeProgram(insts: Inst[], classes: Uint8Array[], start: number): Uint8Array {
-  const size = REGEX_HEADER_BYTES + insts.length * REGEX_INST_BYTES + classes.length * REGEX_CLASS_BYTES;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, REGEX_MAGIC, true);
-  view.setUint32(4, insts.length, true);
-  view.setUint32(8, classes.length, true);
-  view.setUint32(12, start, true);
-  insts.forEach((inst, pc) => {
+function programLength(b: ProgramBuilder): number {
+  return REGEX_HEADER_BYTES + b.insts.length * REGEX_INST_BYTES + b.classes.length * REGEX_CLASS_BYTES;
+}
+
+function writeProgram(b: ProgramBuilder, view: DataView, bytes: Uint8Array, at: number): void {
+  const { insts, classes } = b;
+  view.setUint32(at, REGEX_MAGIC, true);
+  view.setUint32(at + 4, insts.length, true);
+  view.setUint32(at + 8, classes.length, true);
+  view.setUint32(at + 12, b.start, true);
+  for (let pc = 0; pc < insts.length; pc++) {
+    const inst = insts[pc]!;
     // A Fail instruction never continues; its out is any valid pc (0) so the program has no dangling pointer.
     const out = inst.out < 0 ? 0 : inst.out;
-    view.setUint32(REGEX_HEADER_BYTES + pc * REGEX_INST_BYTES, (inst.op | (inst.arg << 8)) >>> 0, true);
-    view.setUint32(REGEX_HEADER_BYTES + pc * REGEX_INST_BYTES + 4, out, true);
-  });
-  const classBase = REGEX_HEADER_BYTES + insts.length * REGEX_INST_BYTES;
-  classes.forEach((bitmap, k) => bytes.set(bitmap, classBase + k * REGEX_CLASS_BYTES));
-  return bytes;
+    view.setUint32(at + REGEX_HEADER_BYTES + pc * REGEX_INST_BYTES, (inst.op | (inst.arg << 8)) >>> 0, true);
+    view.setUint32(at + REGEX_HEADER_BYTES + pc * REGEX_INST_BYTES + 4, out, true);
+  }
+  const classBase = at + REGEX_HEADER_BYTES + insts.length * REGEX_INST_BYTES;
+  for (let k = 0; k < classes.length; k++) bytes.set(classes[k]!, classBase + k * REGEX_CLASS_BYTES);
 }
