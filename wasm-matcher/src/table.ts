@@ -22,7 +22,8 @@ import {
   homeSlot,
   mixTag,
 } from "./table-format.ts";
-import { buildTableModel, type RegexIds, type TableModel } from "./table-model.ts";
+import { buildTableModel, type TableModel } from "./table-model.ts";
+import type { RegexIds } from "./table-read.ts";
 import type { StringTable } from "./table-strings.ts";
 
 /**

@@ -1,0 +1,318 @@
+import type { Match, Snapshot, StringMatch } from "../../schema/snapshot.ts";
+import { compileRegexInto } from "./regex/compile.ts";
+import { ProgramArena } from "./regex/emit.ts";
+import { normalizePrefix } from "./precedence.ts";
+import { Cond } from "./table-format.ts";
+import { StringTable } from "./table-strings.ts";
+
+/**
+ * Reading a snapshot for the route table (table-model.ts): a 10,000-route snapshot is tens of megabytes of objects
+ * spread over the heap, and every walk over it costs cache misses, so it is read once, route by route, into typed
+ * arrays: candidates with their sort fields and conditions, attachments and host patterns as interned ids.
+ */
+
+export const enum PathClass {
+  Exact = 0,
+  RegularExpression = 1,
+  PathPrefix = 2,
+}
+
+/** One candidate per usable match of a route attached to some listener, as parallel arrays indexed by id. */
+export interface Candidates {
+  count: number;
+  route: Int32Array;
+  rule: Int32Array;
+  match: Int32Array;
+  /**
+   * Candidate i's conditions are triples conds[condFirst[i] .. condFirst[i+1]-1] in match order (method, headers,
+   * query params, path regex): Cond kind, header or query-param slot, value (interned string id; regex id for the
+   * regex kinds).
+   */
+  condFirst: Int32Array;
+  conds: Int32Array;
+}
+
+/** No hostname: the route serves any host the listener accepts. */
+export const ANY_HOST = -1;
+
+/**
+ * A host pattern as a number: interned key (the host, or the suffix after "*") x2, +1 for a wildcard. Route
+ * hostnames are lower-cased (`lower`), a listener's hostname is taken as it is.
+ */
+export function hostPattern(host: string, strings: StringTable, lower: boolean): number {
+  const wildcard = host.startsWith("*.");
+  return strings.intern(host, wildcard ? 1 : 0, lower) * 2 + (wildcard ? 1 : 0);
+}
+
+/** Spec §3: if several entries share a name, only the first counts (header names compare case-insensitively). */
+function firstOfEachName(entries: StringMatch[], header: boolean): StringMatch[] {
+  for (let i = 1; i < entries.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (entryName(entries[j]!, header) === entryName(entries[i]!, header)) {
+        return entries.filter((e, k) => entries.findIndex((f) => entryName(f, header) === entryName(e, header)) === k);
+      }
+    }
+  }
+  return entries;
+}
+
+function entryName(e: StringMatch, header: boolean): string {
+  return header ? e.name.toLowerCase() : e.name;
+}
+
+/**
+ * compileRegex once per pattern per table, numbered in order of first use, the programs back to back in one arena;
+ * a rejected pattern is remembered as -1.
+ */
+export class RegexIds {
+  readonly arena = new ProgramArena();
+  /** Program of regex id i: arena.bytes[offsets[i] .. offsets[i + 1]). */
+  readonly offsets: number[] = [0];
+  private readonly ids = new Map<string, number>();
+
+  id(pattern: string): number {
+    let id = this.ids.get(pattern);
+    if (id === undefined) {
+      const compiled = compileRegexInto(pattern, this.arena);
+      id = compiled.ok ? this.offsets.push(this.arena.length) - 2 : -1;
+      this.ids.set(pattern, id);
+    }
+    return id;
+  }
+
+  get count(): number {
+    return this.offsets.length - 1;
+  }
+}
+
+/**
+ * False when the match can never match: a regex outside the supported subset (the translator rejects those with a
+ * condition, so this only guards against a hand-made snapshot). Only the first entry of each name counts.
+ */
+function usable(match: Match, headers: StringMatch[], params: StringMatch[], regex: RegexIds): boolean {
+  for (let i = 0; i < headers.length; i++) if (headers[i]!.type === "RegularExpression" && regex.id(headers[i]!.value) < 0) return false;
+  for (let i = 0; i < params.length; i++) if (params[i]!.type === "RegularExpression" && regex.id(params[i]!.value) < 0) return false;
+  return match.path.type !== "RegularExpression" || regex.id(match.path.value) >= 0;
+}
+
+export interface RouteRead {
+  strings: StringTable;
+  regex: RegexIds;
+  candidates: Candidates;
+  /** Candidates of route r are ids candidateFirst[r] .. candidateFirst[r+1]-1 (routes in index order). */
+  candidateFirst: Int32Array;
+  /** Per candidate: interned bucket key (-1 for a regex path) and the sort fields of comparePrecedence. */
+  key: Int32Array;
+  pathClass: Uint8Array;
+  pathLength: Int32Array;
+  anyMethod: Uint8Array;
+  headerCount: Int32Array;
+  paramCount: Int32Array;
+  /** Attachments of route r: attachFirst[r] .. attachFirst[r+1]-1, each a listener and host patterns hostFirst[a] .. hostFirst[a+1]-1. */
+  attachFirst: Int32Array;
+  attachListener: IntList;
+  hostFirst: IntList;
+  hosts: IntList;
+  /** Routes attached to each listener, in route order. */
+  routesByListener: number[][];
+  /** Header (lower-case) and query-param names by interned id. */
+  names: string[];
+}
+
+/** One pass over the snapshot's routes: attachments, host patterns, and a candidate per usable match of an attached route. */
+export function readRoutes(snapshot: Snapshot): RouteRead {
+  const routes = snapshot.routes;
+  const strings = new StringTable();
+  const regex = new RegexIds();
+  const columns = new CandidateColumns(routes.length * 4);
+  const read: RouteRead = {
+    strings,
+    regex,
+    candidates: { count: 0, route: columns.route, rule: columns.rule, match: columns.match, condFirst: columns.condFirst, conds: new Int32Array(0) },
+    candidateFirst: new Int32Array(routes.length + 1),
+    key: columns.key,
+    pathClass: columns.pathClass,
+    pathLength: columns.pathLength,
+    anyMethod: columns.anyMethod,
+    headerCount: columns.headerCount,
+    paramCount: columns.paramCount,
+    attachFirst: new Int32Array(routes.length + 1),
+    attachListener: new IntList(),
+    hostFirst: new IntList(),
+    hosts: new IntList(),
+    routesByListener: snapshot.listeners.map((): number[] => []),
+    names: [],
+  };
+  const conds = new IntList();
+  let n = 0;
+  for (let r = 0; r < routes.length; r++) {
+    const route = routes[r]!;
+    read.attachFirst[r] = read.attachListener.length;
+    read.candidateFirst[r] = n;
+    let attached = false;
+    const attachments = route.attachments;
+    for (let a = 0; a < attachments.length; a++) {
+      const attachment = attachments[a]!;
+      const list = read.routesByListener[attachment.listener];
+      if (list === undefined) continue;
+      attached = true;
+      if (list[list.length - 1] !== r) list.push(r);
+      read.attachListener.push(attachment.listener);
+      read.hostFirst.push(read.hosts.length);
+      const hostnames = attachment.hostnames;
+      for (let h = 0; h < hostnames.length; h++) read.hosts.push(hostPattern(hostnames[h]!, strings, true));
+    }
+    if (!attached) continue;
+    const rules = route.rules;
+    for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
+      const matches = rules[ruleIndex]!.matches;
+      for (let matchIndex = 0; matchIndex < matches.length; matchIndex++) {
+        const match = matches[matchIndex]!;
+        const headers = firstOfEachName(match.headers, true);
+        const params = firstOfEachName(match.queryParams, false);
+        if (!usable(match, headers, params, regex)) continue;
+        if (n === columns.capacity) columns.grow(read);
+        read.candidates.route[n] = r;
+        read.candidates.rule[n] = ruleIndex;
+        read.candidates.match[n] = matchIndex;
+        read.candidates.condFirst[n] = conds.length;
+        readPath(read, n, match.path, strings);
+        read.anyMethod[n] = match.method === null ? 1 : 0;
+        read.headerCount[n] = headers.length;
+        read.paramCount[n] = params.length;
+        if (match.method !== null) conds.push3(Cond.Method, 0, strings.intern(match.method));
+        for (let k = 0; k < headers.length; k++) {
+          const h = headers[k]!;
+          const name = strings.intern(h.name, 0, true);
+          read.names[name] ??= h.name.toLowerCase();
+          if (h.type === "RegularExpression") conds.push3(Cond.HeaderRegex, name, regex.id(h.value));
+          else conds.push3(Cond.HeaderExact, name, strings.intern(h.value));
+        }
+        for (let k = 0; k < params.length; k++) {
+          const q = params[k]!;
+          const name = strings.intern(q.name);
+          read.names[name] ??= q.name;
+          if (q.type === "RegularExpression") conds.push3(Cond.QueryRegex, name, regex.id(q.value));
+          else conds.push3(Cond.QueryExact, name, strings.intern(q.value));
+        }
+        if (match.path.type === "RegularExpression") conds.push3(Cond.PathRegex, 0, regex.id(match.path.value));
+        n++;
+      }
+    }
+  }
+  read.attachFirst[routes.length] = read.attachListener.length;
+  read.hostFirst.push(read.hosts.length);
+  read.candidateFirst[routes.length] = n;
+  if (n === columns.capacity) columns.grow(read);
+  read.candidates.count = n;
+  read.candidates.condFirst[n] = conds.length;
+  read.candidates.conds = conds.copy();
+  return read;
+}
+
+/** The per-candidate arrays of a RouteRead while it is read, grown by doubling. */
+class CandidateColumns {
+  route: Int32Array;
+  rule: Int32Array;
+  match: Int32Array;
+  condFirst: Int32Array;
+  key: Int32Array;
+  pathClass: Uint8Array;
+  pathLength: Int32Array;
+  anyMethod: Uint8Array;
+  headerCount: Int32Array;
+  paramCount: Int32Array;
+
+  constructor(public capacity: number) {
+    this.capacity = Math.max(capacity, 16);
+    this.route = new Int32Array(this.capacity);
+    this.rule = new Int32Array(this.capacity);
+    this.match = new Int32Array(this.capacity);
+    this.condFirst = new Int32Array(this.capacity);
+    this.key = new Int32Array(this.capacity);
+    this.pathClass = new Uint8Array(this.capacity);
+    this.pathLength = new Int32Array(this.capacity);
+    this.anyMethod = new Uint8Array(this.capacity);
+    this.headerCount = new Int32Array(this.capacity);
+    this.paramCount = new Int32Array(this.capacity);
+  }
+
+  /** Doubles every column and points `read` at the new ones. */
+  grow(read: RouteRead): void {
+    const size = this.capacity * 2;
+    const int = (a: Int32Array): Int32Array => {
+      const next = new Int32Array(size);
+      next.set(a);
+      return next;
+    };
+    const byte = (a: Uint8Array): Uint8Array => {
+      const next = new Uint8Array(size);
+      next.set(a);
+      return next;
+    };
+    this.capacity = size;
+    read.candidates.route = this.route = int(this.route);
+    read.candidates.rule = this.rule = int(this.rule);
+    read.candidates.match = this.match = int(this.match);
+    read.candidates.condFirst = this.condFirst = int(this.condFirst);
+    read.key = this.key = int(this.key);
+    read.pathClass = this.pathClass = byte(this.pathClass);
+    read.pathLength = this.pathLength = int(this.pathLength);
+    read.anyMethod = this.anyMethod = byte(this.anyMethod);
+    read.headerCount = this.headerCount = int(this.headerCount);
+    read.paramCount = this.paramCount = int(this.paramCount);
+  }
+}
+
+function readPath(read: RouteRead, n: number, path: Match["path"], strings: StringTable): void {
+  if (path.type === "RegularExpression") {
+    read.pathClass[n] = PathClass.RegularExpression;
+    read.pathLength[n] = path.value.length;
+    read.key[n] = -1;
+  } else if (path.type === "Exact") {
+    // An exact path never ties with another in its bucket: length 0.
+    read.pathClass[n] = PathClass.Exact;
+    read.key[n] = strings.intern(path.value);
+  } else {
+    // "Most characters" of a PathPrefix counts the value without its ignored trailing "/" (spec §3).
+    const normalized = normalizePrefix(path.value);
+    read.pathClass[n] = PathClass.PathPrefix;
+    read.pathLength[n] = normalized.length;
+    read.key[n] = strings.intern(normalized);
+  }
+}
+
+/** A growable list of int32. */
+export class IntList {
+  private items = new Int32Array(1024);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.items.length) this.grow();
+    this.items[this.length++] = v;
+  }
+
+  push3(a: number, b: number, c: number): void {
+    if (this.length + 3 > this.items.length) this.grow();
+    const items = this.items;
+    items[this.length] = a;
+    items[this.length + 1] = b;
+    items[this.length + 2] = c;
+    this.length += 3;
+  }
+
+  at(i: number): number {
+    return this.items[i]!;
+  }
+
+  /** The items, copied into an array of their own. */
+  copy(): Int32Array {
+    return this.items.slice(0, this.length);
+  }
+
+  private grow(): void {
+    const next = new Int32Array(this.items.length * 2);
+    next.set(this.items);
+    this.items = next;
+  }
+}
