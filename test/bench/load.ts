@@ -13,7 +13,7 @@ const run = promisify(execFile);
 const AUTOCANNON = fileURLToPath(new URL("../../node_modules/autocannon/autocannon.js", import.meta.url));
 const SECONDS = Number(process.env.EDGEWAY_BENCH_SECONDS ?? 10);
 const CONNECTIONS = (process.env.EDGEWAY_BENCH_CONNECTIONS ?? "1,10").split(",").map(Number);
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.EDGEWAY_BENCH_ROUNDS ?? 2);
 export const HOST = "bench.example";
 export const PATH = "/api/items?page=1";
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ). */

@@ -44,6 +44,15 @@ function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecAr
   });
 }
 
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function start(port: number): void {
   base = `http://127.0.0.1:${port}`;
   output = "";
@@ -81,12 +90,18 @@ beforeAll(async () => {
 }, 3 * START_TIMEOUT_MS + 5_000);
 
 afterAll(async () => {
-  if (child?.pid !== undefined && child.exitCode === null) {
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    process.kill(-child.pid, "SIGTERM");
-    await Promise.race([exited, sleep(15_000)]);
+  if (child?.pid !== undefined) {
+    // SIGTERM reaches npm and the script; the script stops wrangler dev (its own process group) before it exits, so
+    // wait for the whole group to be gone, not only npm, before anything is killed outright.
+    const group = -child.pid;
     try {
-      process.kill(-child.pid, "SIGKILL"); // anything left in the group
+      process.kill(group, "SIGTERM");
+    } catch {
+      // The group is gone already.
+    }
+    for (let waited = 0; waited < 15_000 && groupAlive(group); waited += 100) await sleep(100);
+    try {
+      process.kill(group, "SIGKILL"); // anything left in the group
     } catch {
       // The group is gone: everything stopped on SIGTERM.
     }
