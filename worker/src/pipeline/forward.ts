@@ -142,7 +142,24 @@ export function initialDraft(client: ClientHeaders, normalized: NormalizedReques
   };
 }
 
+/**
+ * Per-isolate caches keyed by snapshot origins. An isolate lives through many snapshot swaps, so each cache is
+ * emptied when it reaches ORIGIN_CACHE_LIMIT entries rather than growing with every origin it has ever seen.
+ */
+export const ORIGIN_CACHE_LIMIT = 4096;
+
+function remember<V>(cache: Map<string, V>, origin: string, value: V): V {
+  if (cache.size >= ORIGIN_CACHE_LIMIT) cache.clear();
+  cache.set(origin, value);
+  return value;
+}
+
 const originPrefixes = new Map<string, string>();
+
+/** Entries in the larger of the origin caches (for tests). */
+export function originCacheSize(): number {
+  return Math.max(originPrefixes.size, originParts.size);
+}
 
 /**
  * `scheme://host[:port]` of a snapshot origin followed by the normalized path: the origin's authority is fixed before
@@ -154,7 +171,7 @@ export function upstreamUrl(origin: string, path: string, query: string): string
   if (prefix === undefined) {
     const url = new URL(origin);
     prefix = `${url.protocol}//${url.host}`;
-    originPrefixes.set(origin, prefix);
+    remember(originPrefixes, origin, prefix);
   }
   if (!path.startsWith("/")) path = `/${path}`;
   return query ? `${prefix}${path}?${query}` : `${prefix}${path}`;
@@ -174,7 +191,7 @@ function partsOf(origin: string): OriginParts {
   if (parts === undefined) {
     const url = new URL(origin);
     parts = { protocol: url.protocol, port: url.port ? `:${url.port}` : "", hostname: url.hostname };
-    originParts.set(origin, parts);
+    remember(originParts, origin, parts);
   }
   return parts;
 }
