@@ -36,7 +36,7 @@ export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
     // The stored bytes are the wire form (defaults left out, schema/wire.ts) and the table, framed (schema/blob.ts);
     // readers get `snapshot` back from them.
     const bytes = encodeBlob(JSON.stringify(compactSnapshot(snapshot)), snapshot.routeTable);
-    out.push({ gateway: key, gatewayGeneration: gateway.generation, snapshot, bytes, sha256: sha256Hex(bytes) });
+    out.push({ gateway: key, gatewayGeneration: gateway.generation, snapshot, bytes, sha256: blobSha256Hex(bytes) });
   }
   return out;
 }
@@ -58,7 +58,7 @@ export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]):
  * The blob's sha256 (its KV key), the same digest as schema/canonical.ts `sha256Hex`. The compiler runs in Node, whose
  * synchronous hash takes about half the time of WebCrypto's on a multi-megabyte blob (no copy, no thread hop).
  */
-function sha256Hex(bytes: Uint8Array): string {
+export function blobSha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
