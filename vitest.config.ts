@@ -8,6 +8,18 @@ import { reflectingNetwork } from "./test/support/edge-network.ts";
  */
 const EDGE_ORIGINS = new Set(["origin.test", "other-origin.test"]);
 
+/** The worker as wrangler.toml builds it, in workerd, with the test secrets and any extra Miniflare options. */
+function workerPlugin(miniflare: { outboundService?: ReturnType<typeof reflectingNetwork>["outbound"] } = {}) {
+  return cloudflareTest({
+    main: "./worker/src/index.ts",
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: { EDGEWAY_SNAPSHOT_KEY: "test-snapshot-key", EDGEWAY_STATUS_TOKEN: "test-status-token" },
+      ...miniflare,
+    },
+  });
+}
+
 // Two projects: plain Node (agent, matcher, cross-component suites) and workerd (the worker, via the Workers plugin).
 export default defineConfig({
   test: {
@@ -24,15 +36,7 @@ export default defineConfig({
         },
       },
       {
-        plugins: [
-          cloudflareTest({
-            main: "./worker/src/index.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: { EDGEWAY_SNAPSHOT_KEY: "test-snapshot-key", EDGEWAY_STATUS_TOKEN: "test-status-token" },
-            },
-          }),
-        ],
+        plugins: [workerPlugin()],
         test: {
           name: "workerd",
           include: ["worker/test/**/*.test.ts", "test/workerd/**/*.test.ts"],
@@ -46,16 +50,7 @@ export default defineConfig({
         // The worker with an outbound service standing in for the edge's network: what leaves the worker (URL,
         // Host, cf.resolveOverride) is observed where workerd alone would ignore resolveOverride. Its own project:
         // every subrequest goes through the outbound service, which the real-origin tests above must not.
-        plugins: [
-          cloudflareTest({
-            main: "./worker/src/index.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: { EDGEWAY_SNAPSHOT_KEY: "test-snapshot-key", EDGEWAY_STATUS_TOKEN: "test-status-token" },
-              outboundService: reflectingNetwork(EDGE_ORIGINS).outbound,
-            },
-          }),
-        ],
+        plugins: [workerPlugin({ outboundService: reflectingNetwork(EDGE_ORIGINS).outbound })],
         test: {
           name: "workerd-edge",
           include: ["worker/test/edge/**/*.test.ts"],
