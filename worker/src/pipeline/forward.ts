@@ -142,58 +142,53 @@ export function initialDraft(client: ClientHeaders, normalized: NormalizedReques
   };
 }
 
-/**
- * Per-isolate caches keyed by snapshot origins. An isolate lives through many snapshot swaps, so each cache is
- * emptied when it reaches ORIGIN_CACHE_LIMIT entries rather than growing with every origin it has ever seen.
- */
-export const ORIGIN_CACHE_LIMIT = 4096;
-
-function remember<V>(cache: Map<string, V>, origin: string, value: V): V {
-  if (cache.size >= ORIGIN_CACHE_LIMIT) cache.clear();
-  cache.set(origin, value);
-  return value;
-}
-
-const originPrefixes = new Map<string, string>();
-
-/** Entries in the larger of the origin caches (for tests). */
-export function originCacheSize(): number {
-  return Math.max(originPrefixes.size, originParts.size);
-}
-
-/**
- * `scheme://host[:port]` of a snapshot origin followed by the normalized path: the origin's authority is fixed before
- * the path, and a path starting with "/" cannot change it (even `//x` is then a path). Never
- * `new URL(clientPath, origin)`, which lets `//evil.example/x` change the host.
- */
-export function upstreamUrl(origin: string, path: string, query: string): string {
-  let prefix = originPrefixes.get(origin);
-  if (prefix === undefined) {
-    const url = new URL(origin);
-    prefix = `${url.protocol}//${url.host}`;
-    remember(originPrefixes, origin, prefix);
-  }
-  if (!path.startsWith("/")) path = `/${path}`;
-  return query ? `${prefix}${path}?${query}` : `${prefix}${path}`;
-}
-
+/** A snapshot origin's URL parts, parsed once per isolate. */
 interface OriginParts {
+  /** `scheme://host[:port]`. */
+  prefix: string;
   protocol: string;
   /** ":port" when the origin names a non-default port, else "". */
   port: string;
   hostname: string;
 }
 
+/**
+ * Per-isolate cache keyed by snapshot origins. An isolate lives through many snapshot swaps, so the cache is emptied
+ * when it reaches ORIGIN_CACHE_LIMIT entries rather than growing with every origin it has ever seen.
+ */
+export const ORIGIN_CACHE_LIMIT = 4096;
+
 const originParts = new Map<string, OriginParts>();
+
+/** Entries in the origin cache (for tests). */
+export function originCacheSize(): number {
+  return originParts.size;
+}
 
 function partsOf(origin: string): OriginParts {
   let parts = originParts.get(origin);
   if (parts === undefined) {
     const url = new URL(origin);
-    parts = { protocol: url.protocol, port: url.port ? `:${url.port}` : "", hostname: url.hostname };
-    remember(originParts, origin, parts);
+    parts = { prefix: `${url.protocol}//${url.host}`, protocol: url.protocol, port: url.port ? `:${url.port}` : "", hostname: url.hostname };
+    if (originParts.size >= ORIGIN_CACHE_LIMIT) originParts.clear();
+    originParts.set(origin, parts);
   }
   return parts;
+}
+
+/**
+ * `base` (an authority fixed from the snapshot) followed by the normalized path and the query: a path starting with
+ * "/" cannot change the authority (even `//x` is then a path). Never `new URL(clientPath, origin)`, which lets
+ * `//evil.example/x` change the host.
+ */
+function withPathAndQuery(base: string, path: string, query: string): string {
+  const url = path.startsWith("/") ? `${base}${path}` : `${base}/${path}`;
+  return query ? `${url}?${query}` : url;
+}
+
+/** `scheme://host[:port]` of a snapshot origin followed by the normalized path and the query. */
+export function upstreamUrl(origin: string, path: string, query: string): string {
+  return withPathAndQuery(partsOf(origin).prefix, path, query);
 }
 
 /**
@@ -203,16 +198,12 @@ function partsOf(origin: string): OriginParts {
  * the host, never the port). Everything else: the origin's URL, no override.
  */
 export function upstreamTarget(draft: UpstreamDraft, target: BackendRef): { url: string; resolveOverride: string | null } {
+  const parts = partsOf(target.origin);
   const vouched = draft.vouchedHost;
-  if (target.hostOverride === true && vouched !== null) {
-    const parts = partsOf(target.origin);
-    if (vouched !== parts.hostname) {
-      const path = draft.path.startsWith("/") ? draft.path : `/${draft.path}`;
-      const base = `${parts.protocol}//${vouched}${parts.port}${path}`;
-      return { url: draft.query ? `${base}?${draft.query}` : base, resolveOverride: parts.hostname };
-    }
+  if (target.hostOverride === true && vouched !== null && vouched !== parts.hostname) {
+    return { url: withPathAndQuery(`${parts.protocol}//${vouched}${parts.port}`, draft.path, draft.query), resolveOverride: parts.hostname };
   }
-  return { url: upstreamUrl(target.origin, draft.path, draft.query), resolveOverride: null };
+  return { url: withPathAndQuery(parts.prefix, draft.path, draft.query), resolveOverride: null };
 }
 
 /**
