@@ -104,7 +104,7 @@ function servedHostnames(route: Route, listenerIndex: number, listener: Listener
 }
 
 /** Spec §1: null matches all; "*.x" is a suffix match needing at least one label before it; otherwise equality. */
-function hostnameMatches(pattern: string | null, host: string): boolean {
+export function hostnameMatches(pattern: string | null, host: string): boolean {
   if (pattern === null) return true;
   if (pattern.startsWith("*.")) return host.length > pattern.length - 1 && host.endsWith(pattern.slice(1));
   return pattern === host;
@@ -170,7 +170,7 @@ function beats(a: Found, b: Found): boolean {
   return a.matchIndex < b.matchIndex;
 }
 
-function nonWildcardChars(hostname: string | null): number {
+export function nonWildcardChars(hostname: string | null): number {
   return hostname === null || hostname.startsWith("*.") ? 0 : hostname.length;
 }
 

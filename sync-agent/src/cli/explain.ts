@@ -18,7 +18,7 @@ import type { Filter, Listener, Match, Route, Snapshot } from "../../../schema/s
 import type { MatchRequest, MatchResult } from "../../../wasm-matcher/src/api.ts";
 import { loadMatcherModule } from "../../../wasm-matcher/src/load-node.ts";
 import { normalizePrefix, pathClass, routeHostPatterns } from "../../../wasm-matcher/src/precedence.ts";
-import { createReferenceMatcher } from "../../../wasm-matcher/src/reference.ts";
+import { createReferenceMatcher, hostnameMatches, nonWildcardChars } from "../../../wasm-matcher/src/reference.ts";
 import { createWasmMatcher } from "../../../wasm-matcher/src/wasm.ts";
 import { normalizeRequest, type NormalizedRequest } from "../../../worker/src/pipeline/normalize.ts";
 import { compileManifests } from "./compile.ts";
@@ -270,15 +270,9 @@ function explainResult(snapshot: Snapshot, sha256: string, result: MatchResult, 
 
 /** The route hostname the request matched through: the most specific of the route's patterns on that listener. */
 function hostnameVia(route: Route, listenerIndex: number, listener: Listener, host: string): string | null {
-  const matching = routeHostPatterns(route, listenerIndex, listener).filter(
-    (p) => p === null || (p.startsWith("*.") ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : p === host),
-  );
-  matching.sort((a, b) => hostChars(b) - hostChars(a) || (b ?? "").length - (a ?? "").length);
+  const matching = routeHostPatterns(route, listenerIndex, listener).filter((p) => hostnameMatches(p, host));
+  matching.sort((a, b) => nonWildcardChars(b) - nonWildcardChars(a) || (b ?? "").length - (a ?? "").length);
   return matching[0] ?? null;
-}
-
-function hostChars(hostname: string | null): number {
-  return hostname === null || hostname.startsWith("*.") ? 0 : hostname.length;
 }
 
 function precedenceOf(route: Route, match: Match, listenerIndex: number, listener: Listener, host: string): Precedence {
@@ -317,7 +311,7 @@ function outranked(snapshot: Snapshot, won: Extract<MatchResult, { kind: "match"
 /** Spec §1 then §3, in order: the first fact that tells the winner from a candidate. */
 function losesOn(w: Precedence, c: Precedence): string {
   const facts: [boolean, string][] = [
-    [hostChars(w.hostname) !== hostChars(c.hostname) || (w.hostname ?? "").length !== (c.hostname ?? "").length, "more specific hostname"],
+    [nonWildcardChars(w.hostname) !== nonWildcardChars(c.hostname) || (w.hostname ?? "").length !== (c.hostname ?? "").length, "more specific hostname"],
     [pathClass({ path: { type: w.pathType } } as Match) !== pathClass({ path: { type: c.pathType } } as Match), "path type (Exact > RegularExpression > PathPrefix)"],
     [w.pathChars !== c.pathChars, "longer path"],
     [w.method !== c.method, "method match"],
