@@ -1,6 +1,6 @@
 /**
  * What the proxy benchmarks share: the bench route, autocannon in a process of its own, CPU time of processes read
- * from /proc, and the comparison table (bare `fetch()` worker vs edgeway, medians of rounds).
+ * from /proc, and the comparison table (bare `fetch()` worker vs edgeway, interleaved pairs of short loads).
  */
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -11,9 +11,10 @@ import { GATEWAY_CLASS_YAML } from "../support/gateway-harness.ts";
 
 const run = promisify(execFile);
 const AUTOCANNON = fileURLToPath(new URL("../../node_modules/autocannon/autocannon.js", import.meta.url));
-const SECONDS = Number(process.env.EDGEWAY_BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.EDGEWAY_BENCH_SECONDS ?? 3);
 const CONNECTIONS = (process.env.EDGEWAY_BENCH_CONNECTIONS ?? "1,10").split(",").map(Number);
-const ROUNDS = Number(process.env.EDGEWAY_BENCH_ROUNDS ?? 2);
+/** Pairs of loads (one per side) per connection count. */
+const ROUNDS = Number(process.env.EDGEWAY_BENCH_ROUNDS ?? 10);
 export const HOST = "bench.example";
 export const PATH = "/api/items?page=1";
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ). */
@@ -120,15 +121,18 @@ export async function autocannon(
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, cpuUs };
 }
 
-const meanMs = (connections: number, rps: number) => ((connections * 1000) / rps).toFixed(3);
-
 const signed = (n: number, digits = 2) => `${n >= 0 ? "+" : "-"}${Math.abs(n).toFixed(digits)}`;
 
-function median(values: number[]): number {
+/** The value at quantile `q` (0..1) of `values`, linear between neighbours. */
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
 }
+
+const median = (values: number[]) => quantile(values, 0.5);
 
 /** One side of the comparison: a load of `connections` for `seconds` (default SECONDS) against one worker. */
 export type LoadRunner = (connections: number, seconds?: number) => Promise<Load>;
@@ -145,25 +149,38 @@ export interface Comparison {
   rerun: string;
 }
 
+/** One bare load and one edgeway load taken back to back. */
+interface Pair {
+  bare: Load;
+  edgeway: Load;
+}
+
 /**
- * Warms both workers, then for each connection count runs ROUNDS alternating loads per side and prints the
- * comparison table (medians of rounds) with the machine's load average before and after.
+ * Warms both workers, then for each connection count runs ROUNDS pairs of short loads, bare and edgeway back to
+ * back, alternating which side goes first (B E, E B, B E, ...), and prints the comparison table with the machine's
+ * load average before and after. Each figure is a median of per-pair values: the bare worker's own throughput
+ * drifts by a third from one minute to the next on the same idle machine, so a ratio of two medians taken minutes
+ * apart measures the drift; a pair's ratio is taken under the same conditions, and alternating the order cancels
+ * what the second load of a pair inherits from the first.
  */
 export async function compareWorkers(c: Comparison): Promise<void> {
   for (const side of [c.bare, c.edgeway]) await side(1, 2); // Warm both isolates and JITs.
-  console.log(`${c.setup}; ${ROUNDS} rounds x ${SECONDS} s per load, GET ${PATH} (median of rounds)`);
+  console.log(`${c.setup}; ${ROUNDS} interleaved pairs x ${SECONDS} s per load, GET ${PATH}`);
+  console.log("each figure: median over the pairs (per-pair ratio or difference in the last column), spread = min / quartiles / max");
   console.log(`machine: ${cpus().length} cores, load average before ${loadAverage()}\n`);
-  console.log("| connections | figure | bare fetch() | edgeway | edgeway vs bare |\n|---|---|---|---|---|");
+  console.log("| connections | figure | bare fetch() | edgeway | edgeway vs bare, median of pairs | spread over pairs |\n|---|---|---|---|---|---|");
   for (const connections of CONNECTIONS) {
-    const bare: Load[] = [];
-    const edgeway: Load[] = [];
+    const pairs: Pair[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      c.beforeLoad();
-      bare.push(await c.bare(connections));
-      c.beforeLoad();
-      edgeway.push(await c.edgeway(connections));
+      const order = round % 2 === 0 ? (["bare", "edgeway"] as const) : (["edgeway", "bare"] as const);
+      const pair: Partial<Pair> = {};
+      for (const side of order) {
+        c.beforeLoad();
+        pair[side] = await c[side](connections);
+      }
+      pairs.push(pair as Pair);
     }
-    for (const row of comparisonRows(connections, bare, edgeway, c.cpuLabels)) console.log(row);
+    for (const row of comparisonRows(connections, pairs, c.cpuLabels)) console.log(row);
   }
   console.log(`\nload average after ${loadAverage()}`);
   console.log(`rerun: ${c.rerun}`);
@@ -173,29 +190,37 @@ function loadAverage(): string {
   return loadavg().map((l) => l.toFixed(1)).join(" ");
 }
 
-/** The rows for one connection count: medians over the rounds of each side; `cpuLabels` names the CPU rows. */
-function comparisonRows(connections: number, bare: Load[], edgeway: Load[], cpuLabels: Record<string, string>): string[] {
-  const summary = (runs: Load[]) => ({
-    rps: median(runs.map((r) => r.rps)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    cpu: Object.fromEntries(Object.keys(cpuLabels).map((k) => [k, median(runs.map((r) => r.cpuUs[k] ?? NaN))])),
-    failed: runs.reduce((n, r) => n + r.non2xx + r.errors, 0),
-  });
-  const b = summary(bare);
-  const e = summary(edgeway);
+/** "min / q1 / median / q3 / max" of `values`, each formatted by `format`. */
+function spread(values: number[], format: (n: number) => string): string {
+  return [0, 0.25, 0.5, 0.75, 1].map((q) => format(quantile(values, q))).join(" / ");
+}
+
+/** The rows for one connection count: per-side medians, and the median and spread of per-pair comparisons. */
+function comparisonRows(connections: number, pairs: Pair[], cpuLabels: Record<string, string>): string[] {
   const c = String(connections);
+  const side = (pick: (l: Load) => number) => ({ bare: median(pairs.map((p) => pick(p.bare))), edgeway: median(pairs.map((p) => pick(p.edgeway))) });
+  const rps = side((l) => l.rps);
+  const ratios = pairs.map((p) => (p.edgeway.rps / p.bare.rps) * 100);
+  // autocannon's latency histogram has whole milliseconds; with every connection busy all the time, the mean
+  // latency is connections / throughput (Little's law), which resolves what a sub-millisecond proxy adds.
+  const meanLatency = (l: Load) => (connections * 1000) / l.rps;
+  const latency = side(meanLatency);
+  const addedLatency = pairs.map((p) => meanLatency(p.edgeway) - meanLatency(p.bare));
+  const p99 = side((l) => l.p99);
+  const percent = (n: number) => n.toFixed(1);
+  const ms = (n: number) => signed(n, 3);
   const rows = [
-    `| ${c} | requests/s | ${b.rps.toFixed(0)} | ${e.rps.toFixed(0)} | ${((e.rps / b.rps) * 100).toFixed(1)} % (goal >= 90 %) |`,
-    `| ${c} | p50 latency | ${b.p50.toFixed(2)} ms | ${e.p50.toFixed(2)} ms | ${signed(e.p50 - b.p50)} ms (goal <= 1 ms) |`,
-    // autocannon's latency histogram has whole milliseconds; with every connection busy all the time, the mean
-    // latency is connections / throughput (Little's law), which resolves what a sub-millisecond proxy adds.
-    `| ${c} | mean latency, connections / requests/s | ${meanMs(connections, b.rps)} ms | ${meanMs(connections, e.rps)} ms | ${signed(connections * 1000 / e.rps - connections * 1000 / b.rps, 3)} ms |`,
-    `| ${c} | p99 latency | ${b.p99.toFixed(2)} ms | ${e.p99.toFixed(2)} ms | ${signed(e.p99 - b.p99)} ms |`,
+    `| ${c} | requests/s | ${rps.bare.toFixed(0)} | ${rps.edgeway.toFixed(0)} | **${percent(median(ratios))} %** (goal >= 90 %) | ${spread(ratios, percent)} % |`,
+    `| ${c} | mean latency, connections / requests/s | ${latency.bare.toFixed(3)} ms | ${latency.edgeway.toFixed(3)} ms | ${ms(median(addedLatency))} ms (goal <= 1 ms) | ${spread(addedLatency, ms)} ms |`,
+    `| ${c} | p99 latency | ${p99.bare.toFixed(2)} ms | ${p99.edgeway.toFixed(2)} ms | ${signed(p99.edgeway - p99.bare)} ms | |`,
   ];
   for (const [key, label] of Object.entries(cpuLabels)) {
-    rows.push(`| ${c} | CPU/request, ${label} | ${b.cpu[key]!.toFixed(0)} µs | ${e.cpu[key]!.toFixed(0)} µs | ${signed(e.cpu[key]! - b.cpu[key]!, 0)} µs |`);
+    const cpu = side((l) => l.cpuUs[key] ?? NaN);
+    const added = pairs.map((p) => (p.edgeway.cpuUs[key] ?? NaN) - (p.bare.cpuUs[key] ?? NaN));
+    const us = (n: number) => signed(n, 0);
+    rows.push(`| ${c} | CPU/request, ${label} | ${cpu.bare.toFixed(0)} µs | ${cpu.edgeway.toFixed(0)} µs | ${us(median(added))} µs | ${spread(added, us)} µs |`);
   }
-  rows.push(`| ${c} | non-2xx + errors | ${b.failed} | ${e.failed} | |`);
+  const failed = (pick: (p: Pair) => Load) => pairs.reduce((n, p) => n + pick(p).non2xx + pick(p).errors, 0);
+  rows.push(`| ${c} | non-2xx + errors | ${failed((p) => p.bare)} | ${failed((p) => p.edgeway)} | | |`);
   return rows;
 }

@@ -7,8 +7,10 @@
  *
  * Access-log lines are on, as in production; workerd writes them to its stdout, which this process drains (at the
  * edge they go to Workers Logs). CPU per request is the workerd process's, measured while only one side is loaded.
+ * Loads run in interleaved pairs (load.ts `compareWorkers`): the ratio to read is the median of per-pair ratios.
  *
- *   npm run bench -- proxy-workerd   (EDGEWAY_BENCH_SECONDS, EDGEWAY_BENCH_ROUNDS, EDGEWAY_BENCH_CONNECTIONS="1,10" change the load)
+ *   npm run bench -- proxy-workerd   (EDGEWAY_BENCH_SECONDS per load, EDGEWAY_BENCH_ROUNDS pairs,
+ *                                     EDGEWAY_BENCH_CONNECTIONS="1,10" change the load)
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";

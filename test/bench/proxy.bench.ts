@@ -9,7 +9,8 @@
  * costs; the second is dev tooling that production does not run, and it is where an access-log line costs most
  * (docs/worker.md "Proxy overhead").
  *
- *   npm run bench -- proxy          (EDGEWAY_BENCH_SECONDS, EDGEWAY_BENCH_CONNECTIONS="1,10" change the load)
+ *   npm run bench -- proxy          (EDGEWAY_BENCH_SECONDS per load, EDGEWAY_BENCH_ROUNDS pairs,
+ *                                    EDGEWAY_BENCH_CONNECTIONS="1,10" change the load)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
