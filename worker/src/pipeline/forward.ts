@@ -45,17 +45,20 @@ export interface UpstreamDraft {
 
 /**
  * The client's headers, read in one pass (a Headers iteration crosses into the runtime once per field, so the
- * pipeline reads them once): their size for the 431 limit, the fields that may travel upstream and the few values
+ * pipeline reads them once): their size for the 431 limit, which fields must not travel upstream and the few values
  * the gateway itself needs.
  */
 export interface ClientHeaders {
+  /** The request's own Headers: the upstream draft starts as a copy of them (initialDraft). */
+  source: Headers;
   /** Bytes as on the wire: "name: value\r\n" per field. */
   bytes: number;
   /**
-   * Fields that may go upstream: without hop-by-hop and Connection-listed names, framing headers, Host, the debug
-   * header and the X-Forwarded-* fields the gateway sets itself. `Upgrade` is kept only for a WebSocket upgrade.
+   * Fields present in `source` that must not go upstream: hop-by-hop and Connection-listed names, framing headers,
+   * Host, the debug header and the X-Forwarded-* fields the gateway sets itself. `Upgrade` is kept only for a
+   * WebSocket upgrade.
    */
-  forwardable: [string, string][];
+  dropped: string[];
   webSocketUpgrade: boolean;
   clientIp: string | null;
   /** The client's X-Forwarded-For (the gateway appends the client IP to it). */
@@ -69,17 +72,20 @@ export interface ClientHeaders {
 const NEVER_FORWARDED = new Set<string>([...HOP_BY_HOP, "content-length", "host", DEBUG_HEADER, "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
 
 export function readClientHeaders(headers: Headers): ClientHeaders {
-  const out: ClientHeaders = { bytes: 0, forwardable: [], webSocketUpgrade: false, clientIp: null, forwardedFor: null, forwardedForIsHopByHop: false, debugToken: null, contentLength: null };
+  const out: ClientHeaders = { source: headers, bytes: 0, dropped: [], webSocketUpgrade: false, clientIp: null, forwardedFor: null, forwardedForIsHopByHop: false, debugToken: null, contentLength: null };
   let connection: string | null = null;
   let upgrade: string | null = null;
+  let names: string[] | null = null;
   for (const entry of headers) {
     const name = entry[0];
     out.bytes += name.length + entry[1].length + 4;
     if (!NEVER_FORWARDED.has(name)) {
-      out.forwardable.push(entry);
       if (name === "cf-connecting-ip") out.clientIp = entry[1];
+      (names ??= []).push(name);
       continue;
     }
+    // A name occurs twice in an iteration only as set-cookie, which is never in NEVER_FORWARDED.
+    if (name !== "upgrade") out.dropped.push(name);
     if (name === "connection") connection = entry[1];
     else if (name === "upgrade") upgrade = entry[1];
     else if (name === "x-forwarded-for") out.forwardedFor = entry[1];
@@ -89,13 +95,13 @@ export function readClientHeaders(headers: Headers): ClientHeaders {
   if (connection !== null) {
     // RFC 9110 §7.6.1: the fields the client's Connection header names are for this hop only.
     const listed = connectionListed(connection);
-    out.forwardable = out.forwardable.filter(([name]) => !listed.has(name));
+    if (names !== null) for (const name of names) if (listed.has(name)) out.dropped.push(name);
     out.forwardedForIsHopByHop = listed.has("x-forwarded-for");
   }
   // A WebSocket upgrade keeps its Upgrade field (even though `Connection: upgrade` lists it): workerd performs the
   // handshake for `ws` backends.
   out.webSocketUpgrade = upgrade !== null && upgrade.toLowerCase() === "websocket";
-  if (out.webSocketUpgrade) out.forwardable.push(["upgrade", upgrade!]);
+  if (upgrade !== null && !out.webSocketUpgrade) out.dropped.push("upgrade");
   return out;
 }
 
@@ -122,21 +128,25 @@ export function stripHopByHop(headers: Headers): void {
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 /**
- * The initial draft: the client's forwardable headers, then the gateway's forwarding headers. `hostNamedExactly`:
- * the matched listener or route names the client's host exactly (listener.ts `hostNamedExactly`).
+ * The initial draft: a copy of the client's headers without the dropped fields, then the gateway's forwarding
+ * headers. Copying a Headers object stays inside the runtime; building one from an array of pairs converts every
+ * pair from JavaScript and costs several times as much (docs/worker.md "Where the CPU goes"). `hostNamedExactly`: the
+ * matched listener or route names the client's host exactly (listener.ts `hostNamedExactly`).
  */
 export function initialDraft(client: ClientHeaders, normalized: NormalizedRequest, hostNamedExactly = false): UpstreamDraft {
-  const fields = client.forwardable;
+  const headers = new Headers(client.source);
+  for (const name of client.dropped) headers.delete(name);
   const clientIp = client.clientIp;
   const priorXff = client.forwardedFor;
   const xff = clientIp ? (priorXff ? `${priorXff}, ${clientIp}` : clientIp) : client.forwardedForIsHopByHop ? null : priorXff;
-  if (xff) fields.push(["x-forwarded-for", xff]);
-  fields.push(["x-forwarded-proto", normalized.scheme], ["x-forwarded-host", normalized.authority]);
+  if (xff) headers.set("x-forwarded-for", xff);
+  headers.set("x-forwarded-proto", normalized.scheme);
+  headers.set("x-forwarded-host", normalized.authority);
   return {
     method: normalized.method,
     path: normalized.path,
     query: normalized.query,
-    headers: new Headers(fields),
+    headers,
     host: normalized.authority,
     vouchedHost: hostNamedExactly ? normalized.host : null,
   };
