@@ -31,8 +31,38 @@ export type MatchResult =
   /** A listener was selected but no rule of its routes matches: 404. */
   | { kind: "no-route"; listener: number };
 
+/**
+ * A match result written into an object the caller owns and reuses (`matchInto`), so a lookup allocates nothing:
+ * the fields a result kind lacks are -1 (no-listener: all four; no-route: all but `listener`).
+ */
+export interface MatchOutcome {
+  kind: MatchResult["kind"];
+  listener: number;
+  route: number;
+  rule: number;
+  match: number;
+}
+
 export interface Matcher {
+  /** A new result object per call (callers may keep it). */
   match(request: MatchRequest): MatchResult;
+  /** The same answer written into `out` (overwritten by the next call with it); returns `out`. */
+  matchInto(request: MatchRequest, out: MatchOutcome): MatchOutcome;
+}
+
+/** An outcome object to pass to `matchInto`. */
+export function newMatchOutcome(): MatchOutcome {
+  return { kind: "no-listener", listener: -1, route: -1, rule: -1, match: -1 };
+}
+
+/** Writes a `match()` result into `out` (matchInto for matchers whose match() allocates anyway). */
+export function writeOutcome(result: MatchResult, out: MatchOutcome): MatchOutcome {
+  out.kind = result.kind;
+  out.listener = result.kind === "no-listener" ? -1 : result.listener;
+  out.route = result.kind === "match" ? result.route : -1;
+  out.rule = result.kind === "match" ? result.rule : -1;
+  out.match = result.kind === "match" ? result.match : -1;
+  return out;
 }
 
 /** Result of checking a regular expression against the supported RE2 subset (docs/regex.md). Never throws. */

@@ -1,5 +1,5 @@
 import type { Listener, Match, Route, Snapshot, StringMatch } from "../../schema/snapshot.ts";
-import type { Matcher, MatchRequest, MatchResult } from "./api.ts";
+import { writeOutcome, type Matcher, type MatchRequest, type MatchResult } from "./api.ts";
 import { compileRegex } from "./regex/compile.ts";
 import { regexFullMatchJs } from "./regex/vm.ts";
 import { firstQueryValue } from "./query.ts";
@@ -56,7 +56,7 @@ export function createReferenceMatcher(snapshot: Snapshot): Matcher {
     return { kind: "match", listener, route: b.routeIndex, rule: b.ruleIndex, match: b.matchIndex };
   }
 
-  return { match };
+  return { match, matchInto: (request, out) => writeOutcome(match(request), out) };
 }
 
 interface Found {

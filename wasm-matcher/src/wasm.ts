@@ -1,5 +1,5 @@
 import type { Snapshot } from "../../schema/snapshot.ts";
-import type { Matcher, MatchRequest, MatchResult } from "./api.ts";
+import { writeOutcome, type Matcher, type MatchOutcome, type MatchRequest, type MatchResult } from "./api.ts";
 import { createReferenceMatcher } from "./reference.ts";
 import { H, HostKind, ListenerWord, LISTENER_WORDS } from "./table-format.ts";
 
@@ -123,19 +123,48 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
     return place(at, r.written, wordIndex);
   }
 
-  function match(request: MatchRequest): MatchResult {
+  /** Copies the request in and runs the wasm: a RESULT_* code, or -1 when the request exceeds the wasm buffers. */
+  function run(request: MatchRequest): number {
     words[W_SCHEME] = request.scheme === "https" ? 1 : 0;
     words[W_PORT] = request.port;
-    const code = write(request) ? ex.match() : -1;
+    return write(request) ? ex.match() : -1;
+  }
+
+  function match(request: MatchRequest): MatchResult {
+    const code = run(request);
     if (code === RESULT_MATCH) return { kind: "match", listener: words[W_LISTENER]!, route: words[W_ROUTE]!, rule: words[W_RULE]!, match: words[W_MATCH]! };
     if (code === RESULT_NO_ROUTE) return { kind: "no-route", listener: words[W_LISTENER]! };
     if (code === RESULT_NO_LISTENER) return { kind: "no-listener" };
-    // Beyond the wasm buffers (docs/matcher.md "Limits"): same semantics, answered by the reference matcher.
+    return referenceMatch(request);
+  }
+
+  function matchInto(request: MatchRequest, out: MatchOutcome): MatchOutcome {
+    const code = run(request);
+    if (code === RESULT_MATCH) {
+      out.kind = "match";
+      out.listener = words[W_LISTENER]!;
+      out.route = words[W_ROUTE]!;
+      out.rule = words[W_RULE]!;
+      out.match = words[W_MATCH]!;
+    } else if (code === RESULT_NO_ROUTE || code === RESULT_NO_LISTENER) {
+      out.kind = code === RESULT_NO_ROUTE ? "no-route" : "no-listener";
+      out.listener = code === RESULT_NO_ROUTE ? words[W_LISTENER]! : -1;
+      out.route = -1;
+      out.rule = -1;
+      out.match = -1;
+    } else {
+      writeOutcome(referenceMatch(request), out);
+    }
+    return out;
+  }
+
+  /** Beyond the wasm buffers (docs/matcher.md "Limits"): same semantics, answered by the reference matcher. */
+  function referenceMatch(request: MatchRequest): MatchResult {
     fallback ??= createReferenceMatcher(snapshot);
     return fallback.match(request);
   }
 
-  return { match, memoryBytes: () => ex.memory.buffer.byteLength };
+  return { match, matchInto, memoryBytes: () => ex.memory.buffer.byteLength };
 }
 
 /**

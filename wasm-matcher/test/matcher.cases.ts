@@ -5,7 +5,7 @@
  */
 import { expect, it } from "vitest";
 import type { Snapshot } from "../../schema/snapshot.ts";
-import type { Matcher, MatchResult } from "../src/api.ts";
+import { newMatchOutcome, writeOutcome, type Matcher, type MatchResult } from "../src/api.ts";
 import { exact, listener, match, prefix, regex, request, route, rule, snapshot, type RequestSpec } from "./snapshot-builder.ts";
 
 type Expect = { route: string; rule?: number; match?: number } | "no-listener" | { noRoute: number };
@@ -356,9 +356,13 @@ export function runMatcherCases(make: (s: Snapshot) => Matcher): void {
     it(c.name, () => {
       const s = c.snapshot();
       const matcher = make(s);
+      // One outcome object for the whole case: each matchInto() must overwrite every field the previous one set.
+      const out = newMatchOutcome();
       for (const [req, want] of c.checks) {
+        const label = `${req.method ?? "GET"} ${req.host ?? "example.com"}${(req.url ?? "/").slice(0, 80)}`;
         const got = matcher.match(request(req));
-        expect(describeResult(s, got), `${req.method ?? "GET"} ${req.host ?? "example.com"}${(req.url ?? "/").slice(0, 80)}`).toEqual(describeExpect(want));
+        expect(describeResult(s, got), label).toEqual(describeExpect(want));
+        expect({ ...matcher.matchInto(request(req), out) }, `matchInto ${label}`).toEqual(writeOutcome(got, newMatchOutcome()));
       }
     });
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { newMatchOutcome } from "../src/api.ts";
 import { loadMatcherModule } from "../src/load-node.ts";
 import { createReferenceMatcher } from "../src/reference.ts";
 import { homeSlot } from "../src/table-format.ts";
@@ -59,6 +60,13 @@ describe("wasm matcher: request copy", () => {
     const b = wasm.match(cases[1]!);
     expect(a).not.toBe(b);
     expect(a).toMatchObject({ route: 0 });
+  });
+  it("matchInto writes the caller's object and returns it, every field overwritten", () => {
+    const out = newMatchOutcome();
+    expect(wasm.matchInto(cases[1]!, out)).toBe(out);
+    expect(out).toEqual({ kind: "match", listener: 0, route: 1, rule: 0, match: 0 });
+    expect(wasm.matchInto(request({ host: "x.example.com", url: "/nothing" }), out)).toEqual({ kind: "no-route", listener: 0, route: -1, rule: -1, match: -1 });
+    expect(wasm.matchInto(request({ host: "x.example.com", url: "/a", port: 8080 }), out)).toEqual({ kind: "no-listener", listener: -1, route: -1, rule: -1, match: -1 });
   });
 });
 

@@ -2,7 +2,7 @@
  * The request pipeline (DESIGN.md §3): limits -> normalize -> snapshot -> listener/route match -> rule (filters,
  * backend, forward) -> access log. Everything the edge decides on its own is a clear status, never a crash.
  */
-import type { MatchRequest } from "../../../wasm-matcher/src/api.ts";
+import { newMatchOutcome, type MatchRequest } from "../../../wasm-matcher/src/api.ts";
 import { tokenMatches } from "../auth.ts";
 import { resolveConfig, type Env, type BackgroundTasks } from "../env.ts";
 import { writeAccessLog, type AccessLogEntry } from "../log.ts";
@@ -74,15 +74,16 @@ async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, dep
   entry.gateway = loaded.gateway;
   entry.snapshot = versionOf(loaded);
 
-  const result = loaded.matcher.match(matchRequest(req, request.headers));
-  if (result.kind !== "match") {
-    entry.reason = result.kind === "no-listener" ? "no listener matches" : "no route matches";
+  // The isolate's one outcome object is read right away, before any await lets another request reuse it.
+  const { kind, listener: listenerIndex, route: routeIndex, rule: ruleIndex } = loaded.matcher.matchInto(matchRequest(req, request.headers), outcome);
+  if (kind !== "match") {
+    entry.reason = kind === "no-listener" ? "no listener matches" : "no route matches";
     return localResponse(404, entry.reason);
   }
-  const route = loaded.snapshot.routes[result.route];
-  const rule = route?.rules[result.rule];
-  const listener = loaded.snapshot.listeners[result.listener];
-  if (!route || !rule || !listener) throw new Error(`matcher returned an index outside the snapshot: ${JSON.stringify(result)}`);
+  const route = loaded.snapshot.routes[routeIndex];
+  const rule = route?.rules[ruleIndex];
+  const listener = loaded.snapshot.listeners[listenerIndex];
+  if (!route || !rule || !listener) throw new Error(`matcher returned an index outside the snapshot: ${JSON.stringify({ listenerIndex, routeIndex, ruleIndex })}`);
   entry.route = `${route.namespace}/${route.name}`;
   entry.rule = rule.index;
 
@@ -93,7 +94,7 @@ async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, dep
     normalized: req,
     rule,
     listenerPort: listener.port,
-    hostNamedExactly: hostNamedExactly(req.host, listener, route, result.listener),
+    hostNamedExactly: hostNamedExactly(req.host, listener, route, listenerIndex),
     config,
     ctx,
     random: deps.random ?? Math.random,
@@ -109,6 +110,9 @@ async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, dep
   }
   return response;
 }
+
+/** The matcher writes each request's outcome here (matchInto: no result object per request). */
+const outcome = newMatchOutcome();
 
 function matchRequest(req: NormalizedRequest, headers: Headers): MatchRequest {
   return {
