@@ -28,6 +28,9 @@ describe("path normalization (unit, raw strings as a runtime might hand them ove
     ["/a/%2e%2e/b", "dot segment"],
     ["/a/.%2E/b", "dot segment"],
     ["/..", "dot segment"],
+    ["/.", "dot segment"],
+    ["/a/..", "dot segment"],
+    ["/a/./", "dot segment"],
     ["/a%2Fb", "encoded slash"],
     ["/a%2fb", "encoded slash"],
     ["/a%5Cb", "encoded slash or backslash"],
@@ -55,6 +58,11 @@ describe("path normalization (unit, raw strings as a runtime might hand them ove
     ["/a%2db", "/a-b"],
     ["/a%3fb%c3%a9", "/a%3Fb%C3%A9"],
     ["/a.b/..c/.d", "/a.b/..c/.d"],
+    ["/", "/"],
+    ["/a/", "/a/"],
+    ["/a//", "/a/"],
+    ["/.../a.", "/.../a."],
+    ["/[x]/@:!$&'()*+,;=~", "/[x]/@:!$&'()*+,;=~"],
   ])("normalizes %j to %j", (raw, expected) => {
     expect(normalizePath(raw)).toEqual({ ok: true, value: expected });
   });

@@ -118,11 +118,14 @@ export function connectionListed(value: string): Set<string> {
 export function stripHopByHop(headers: Headers): void {
   const connection = headers.get("connection");
   if (connection !== null) {
-    for (const name of connectionListed(connection)) if (HEADER_NAME.test(name)) headers.delete(name);
+    for (const name of connectionListed(connection)) if (!HOP_BY_HOP_NAMES.has(name) && HEADER_NAME.test(name)) headers.delete(name);
   }
   for (const name of HOP_BY_HOP) headers.delete(name);
   headers.delete("content-length");
 }
+
+/** Deleted below anyway: `Connection: keep-alive` (the usual value) costs no second delete. */
+const HOP_BY_HOP_NAMES = new Set<string>(HOP_BY_HOP);
 
 /** RFC 9110 §5.6.2 token: only such names can be deleted from a Headers object without a TypeError. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;

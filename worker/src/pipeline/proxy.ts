@@ -52,12 +52,13 @@ export async function handleProxy(request: Request, env: Env, ctx: BackgroundTas
 async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, deps: ProxyDeps, entry: AccessLogEntry): Promise<Response> {
   const config = resolveConfig(env);
   const client = readClientHeaders(request.headers);
-  const violation = checkRequestLimits(request.url, client, config);
+  const url = request.url;
+  const violation = checkRequestLimits(url, client, config);
   if (violation) {
     entry.reason = violation.reason;
     return localResponse(violation.status, violation.reason);
   }
-  const normalized = normalizeRequest(request.method, request.url);
+  const normalized = normalizeRequest(request.method, url);
   if (!normalized.ok) {
     entry.reason = normalized.reason;
     return localResponse(normalized.status, normalized.reason);
@@ -66,7 +67,9 @@ async function runPipeline(request: Request, env: Env, ctx: BackgroundTasks, dep
   entry.host = req.host;
   entry.path = req.path;
 
-  const loaded = await selectSnapshot(deps.registry, env.EDGEWAY_KV, config, ctx, req);
+  // A warm isolate has its snapshot at hand: no promise to wait for.
+  const selected = selectSnapshot(deps.registry, env.EDGEWAY_KV, config, ctx, req);
+  const loaded = selected instanceof Promise ? await selected : selected;
   if (!loaded) {
     entry.reason = "no snapshot loaded yet";
     return localResponse(503, entry.reason, { "retry-after": String(config.retryAfterSeconds) });
