@@ -47,7 +47,7 @@ export function compactSnapshot(snapshot: Snapshot): WireSnapshot {
   };
 }
 
-function compactRoute(route: Route): WireRoute {
+export function compactRoute(route: Route): WireRoute {
   return {
     attachments: route.attachments,
     creationTimestamp: route.creationTimestamp,
@@ -58,7 +58,7 @@ function compactRoute(route: Route): WireRoute {
   };
 }
 
-function compactRule(rule: Rule): WireRule {
+export function compactRule(rule: Rule): WireRule {
   const timeouts = rule.timeouts;
   return {
     backends: rule.backends.length > 0 ? rule.backends.map(compactBackend) : undefined,

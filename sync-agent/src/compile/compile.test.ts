@@ -7,6 +7,8 @@ import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
 import type { KubeObject } from "../translate/api.ts";
 import { translate } from "../translate/index.ts";
 import { BASE, GATEWAY, objects, route } from "../translate/test-fixtures.ts";
+import type { IR } from "../ir/types.ts";
+import { validate } from "../ir/validate.ts";
 import { compileSnapshots, InvalidIRError } from "./index.ts";
 
 const RICH = `${BASE}---${GATEWAY}---
@@ -125,5 +127,34 @@ describe("compileSnapshots", () => {
     const ir = translate(objects(RICH)).ir;
     ir.routes[0]!.attachments.push({ gateway: "infra/gw", listener: "nope", hostnames: [] });
     await expect(compileSnapshots(ir)).rejects.toBeInstanceOf(InvalidIRError);
+  });
+
+  // The compiler checks the invariants during its own walk instead of calling validate(): it must refuse exactly the
+  // IRs validate() refuses, whichever route, rule or Gateway is broken.
+  it("refuses an IR if and only if validate() finds a problem in it", async () => {
+    const breakages: [string, (ir: IR) => void][] = [
+      ["nothing", () => {}],
+      ["duplicate gateway", (ir) => ir.gateways.push({ ...ir.gateways[0]! })],
+      ["duplicate listener", (ir) => ir.gateways[1]!.listeners.push({ ...ir.gateways[1]!.listeners[0]! })],
+      ["duplicate route", (ir) => ir.routes.push({ ...ir.routes[0]! })],
+      ["attachment to an unknown gateway", (ir) => ir.routes[0]!.attachments.splice(0, 9, { gateway: "infra/none", listener: "a", hostnames: [] })],
+      ["attachment to an unknown listener", (ir) => ir.routes[1]!.attachments.push({ gateway: "infra/second", listener: "nope", hostnames: [] })],
+      ["rule without matches, second gateway only", (ir) => (ir.routes[0]!.rules[0]!.matches = [])],
+      ["rule without matches, route attached nowhere", (ir) => ((ir.routes[1]!.attachments = []), (ir.routes[1]!.rules[0]!.matches = []))],
+      ["backendRequest timeout over request", (ir) => (ir.routes[1]!.rules[0]!.timeouts = { requestMs: 10, backendRequestMs: 20 })],
+      ["weight out of range", (ir) => (ir.routes[1]!.rules[0]!.backends[0]!.weight = 1.5)],
+      ["invalid backend with a success status", (ir) => (ir.routes[1]!.rules[0]!.backends[2]!.status = 200)],
+    ];
+    for (const [what, breakIt] of breakages) {
+      const ir = structuredClone(translate(objects(RICH)).ir);
+      breakIt(ir);
+      const expected = validate(ir).length > 0;
+      expect(expected, what).toBe(what !== "nothing");
+      const refused = await compileSnapshots(ir).then(
+        () => false,
+        (error: unknown) => error instanceof InvalidIRError,
+      );
+      expect(refused, what).toBe(expected);
+    }
   });
 });
