@@ -54,11 +54,14 @@ export interface TableModel {
 
 /**
  * The snapshot is read once (table-read.ts); the rest of the build works on typed arrays. `packKeys`: see
- * sortByPrecedence (false only to test the comparator path).
+ * sortByPrecedence (false only to test the comparator path). `read`: the snapshot's routes already read (RouteReader),
+ * when its compiler read them as it built them.
  */
-export function buildTableModel(snapshot: Snapshot, packKeys = true): TableModel {
+export function buildTableModel(snapshot: Snapshot, packKeys = true, read: RouteRead = readRoutes(snapshot)): TableModel {
   const routes = snapshot.routes;
-  const read = readRoutes(snapshot);
+  if (read.candidateFirst.length !== routes.length + 1 || read.routesByListener.length !== snapshot.listeners.length) {
+    throw new Error("route table: the routes read are not this snapshot's");
+  }
   const { strings } = read;
   const listeners = snapshot.listeners
     .map((listener, index) => ({ listener, index, rank: listenerHostRank(listener.hostname) }))

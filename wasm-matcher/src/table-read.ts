@@ -1,4 +1,4 @@
-import type { Match, Snapshot, StringMatch } from "../../schema/snapshot.ts";
+import type { Match, Route, Snapshot, StringMatch } from "../../schema/snapshot.ts";
 import { compileRegexInto } from "./regex/compile.ts";
 import { ProgramArena } from "./regex/emit.ts";
 import { normalizePrefix } from "./precedence.ts";
@@ -121,32 +121,57 @@ export interface RouteRead {
 
 /** One pass over the snapshot's routes: attachments, host patterns, and a candidate per usable match of an attached route. */
 export function readRoutes(snapshot: Snapshot): RouteRead {
+  const reader = new RouteReader(snapshot.listeners.length, snapshot.routes.length);
   const routes = snapshot.routes;
-  const strings = new StringTable();
-  const regex = new RegexIds();
-  const columns = new CandidateColumns(routes.length * 4);
-  const read: RouteRead = {
-    strings,
-    regex,
-    candidates: { count: 0, route: columns.route, rule: columns.rule, match: columns.match, condFirst: columns.condFirst, conds: new Int32Array(0) },
-    candidateFirst: new Int32Array(routes.length + 1),
-    key: columns.key,
-    pathClass: columns.pathClass,
-    pathLength: columns.pathLength,
-    anyMethod: columns.anyMethod,
-    headerCount: columns.headerCount,
-    paramCount: columns.paramCount,
-    attachFirst: new Int32Array(routes.length + 1),
-    attachListener: new IntList(),
-    hostFirst: new IntList(),
-    hosts: new IntList(),
-    routesByListener: snapshot.listeners.map((): number[] => []),
-    names: [],
-  };
-  const conds = new IntList();
-  let n = 0;
-  for (let r = 0; r < routes.length; r++) {
-    const route = routes[r]!;
+  for (let r = 0; r < routes.length; r++) reader.add(routes[r]!);
+  return reader.finish();
+}
+
+/**
+ * readRoutes route by route: a compiler that walks the routes anyway (sync-agent's compile/index.ts) adds each one
+ * as it builds it, while its objects are still in cache, instead of a second walk over the whole snapshot later.
+ * Routes must be added in snapshot order, all of them (finish() checks the count), to a reader made for the
+ * snapshot's listener and route counts.
+ */
+export class RouteReader {
+  private readonly read: RouteRead;
+  private readonly columns: CandidateColumns;
+  private readonly conds = new IntList();
+  private readonly routeCount: number;
+  /** Routes added so far: the index of the next one. */
+  private r = 0;
+  /** Candidates read so far. */
+  private n = 0;
+
+  constructor(listenerCount: number, routeCount: number) {
+    this.routeCount = routeCount;
+    const columns = (this.columns = new CandidateColumns(routeCount * 4));
+    this.read = {
+      strings: new StringTable(),
+      regex: new RegexIds(),
+      candidates: { count: 0, route: columns.route, rule: columns.rule, match: columns.match, condFirst: columns.condFirst, conds: new Int32Array(0) },
+      candidateFirst: new Int32Array(routeCount + 1),
+      key: columns.key,
+      pathClass: columns.pathClass,
+      pathLength: columns.pathLength,
+      anyMethod: columns.anyMethod,
+      headerCount: columns.headerCount,
+      paramCount: columns.paramCount,
+      attachFirst: new Int32Array(routeCount + 1),
+      attachListener: new IntList(),
+      hostFirst: new IntList(),
+      hosts: new IntList(),
+      routesByListener: Array.from({ length: listenerCount }, (): number[] => []),
+      names: [],
+    };
+  }
+
+  add(route: Route): void {
+    const { read, columns, conds } = this;
+    const { strings, regex } = read;
+    const r = this.r++;
+    if (r >= this.routeCount) throw new Error(`route table: more than the ${this.routeCount} routes the reader was made for`);
+    let n = this.n;
     read.attachFirst[r] = read.attachListener.length;
     read.candidateFirst[r] = n;
     let attached = false;
@@ -162,7 +187,7 @@ export function readRoutes(snapshot: Snapshot): RouteRead {
       const hostnames = attachment.hostnames;
       for (let h = 0; h < hostnames.length; h++) read.hosts.push(hostPattern(hostnames[h]!, strings, true));
     }
-    if (!attached) continue;
+    if (!attached) return;
     const rules = route.rules;
     for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
       const matches = rules[ruleIndex]!.matches;
@@ -199,15 +224,22 @@ export function readRoutes(snapshot: Snapshot): RouteRead {
         n++;
       }
     }
+    this.n = n;
   }
-  read.attachFirst[routes.length] = read.attachListener.length;
-  read.hostFirst.push(read.hosts.length);
-  read.candidateFirst[routes.length] = n;
-  if (n === columns.capacity) columns.grow(read);
-  read.candidates.count = n;
-  read.candidates.condFirst[n] = conds.length;
-  read.candidates.conds = conds.copy();
-  return read;
+
+  /** The read, once every route was added. */
+  finish(): RouteRead {
+    const { read, columns, conds, n, routeCount } = this;
+    if (this.r !== routeCount) throw new Error(`route table: ${this.r} of ${routeCount} routes were read`);
+    read.attachFirst[routeCount] = read.attachListener.length;
+    read.hostFirst.push(read.hosts.length);
+    read.candidateFirst[routeCount] = n;
+    if (n === columns.capacity) columns.grow(read);
+    read.candidates.count = n;
+    read.candidates.condFirst[n] = conds.length;
+    read.candidates.conds = conds.copy();
+    return read;
+  }
 }
 
 /** The per-candidate arrays of a RouteRead while it is read, grown by doubling. */

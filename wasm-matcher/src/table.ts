@@ -23,19 +23,20 @@ import {
   mixTag,
 } from "./table-format.ts";
 import { buildTableModel, type TableModel } from "./table-model.ts";
-import type { RegexIds } from "./table-read.ts";
+import type { RegexIds, RouteRead } from "./table-read.ts";
 import type { StringTable } from "./table-strings.ts";
 
 /**
  * `compileRouteTable(snapshot)`: the binary route table of one Gateway (format: table-format.ts, docs/matcher.md).
  * Precedence is resolved here, so the wasm matcher only looks up buckets and scans them in order with early exit.
- * Deterministic: the same snapshot always gives the same bytes.
+ * Deterministic: the same snapshot always gives the same bytes. `read`: the snapshot's routes, already read route by
+ * route as its compiler built them (table-read.ts RouteReader); by default they are read here.
  *
  * A 10,000-route table has some 75,000 candidate records and hash keys, so sections are collected in growable u32
  * lists and strings are copied into one pool buffer from the model's string table, without an object per record.
  */
-export function compileRouteTable(snapshot: Snapshot): Uint8Array {
-  const model = buildTableModel(snapshot);
+export function compileRouteTable(snapshot: Snapshot, read?: RouteRead): Uint8Array {
+  const model = buildTableModel(snapshot, true, read);
   if (model.groupCount > MAX_SCOPE || snapshot.listeners.length > MAX_SCOPE) throw new Error("route table: too many hostname groups");
   const strings = model.strings;
   const pool = new BytePool(strings, model.regexPrograms);

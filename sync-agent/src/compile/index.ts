@@ -11,6 +11,7 @@ import { SCHEMA_VERSION, type Route, type Snapshot } from "../../../schema/snaps
 import { encodeBlob } from "../../../schema/blob.ts";
 import type { WireRoute, WireSnapshot } from "../../../schema/wire.ts";
 import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
+import { RouteReader, type RouteRead } from "../../../wasm-matcher/src/table-read.ts";
 import type { CompiledSnapshot } from "../translate/api.ts";
 import type { GatewayIR, IR, RouteIR } from "../ir/types.ts";
 import { checkGateways, checkRule, RouteChecks, type IRProblem } from "../ir/validate.ts";
@@ -37,8 +38,8 @@ export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
   const compiled = gateways.map((gateway) => compileGateway(gateway, routesByGateway.get(`${gateway.namespace}/${gateway.name}`) ?? [], problems));
   if (problems.length > 0) throw new InvalidIRError(problems);
   const out: CompiledSnapshot[] = [];
-  for (const { snapshot, wire } of compiled) {
-    snapshot.routeTable = compileRouteTable(snapshot);
+  for (const { snapshot, wire, read } of compiled) {
+    snapshot.routeTable = compileRouteTable(snapshot, read);
     // The stored bytes are the wire form (defaults left out, schema/wire.ts) and the table, framed (schema/blob.ts);
     // readers get `snapshot` back from them.
     const bytes = encodeBlob(JSON.stringify(wire), snapshot.routeTable);
@@ -48,24 +49,36 @@ export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
   return out;
 }
 
-/** One Gateway's snapshot (its route table still empty) and the snapshot's wire form. Throws on an invalid IR. */
-export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]): { snapshot: Snapshot; wire: WireSnapshot } {
+/**
+ * One Gateway's snapshot (its route table still empty), the snapshot's wire form, and its routes as the route table
+ * reads them (compileRouteTable's `read`). Throws on an invalid IR.
+ */
+export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]): GatewayCompile {
   const problems: IRProblem[] = [];
   const compiled = compileGateway(gateway, routes, problems);
   if (problems.length > 0) throw new InvalidIRError(problems);
   return compiled;
 }
 
-function compileGateway(gateway: GatewayIR, routes: readonly RouteIR[], problems: IRProblem[]): { snapshot: Snapshot; wire: WireSnapshot } {
+interface GatewayCompile {
+  snapshot: Snapshot;
+  wire: WireSnapshot;
+  read: RouteRead;
+}
+
+function compileGateway(gateway: GatewayIR, routes: readonly RouteIR[], problems: IRProblem[]): GatewayCompile {
   const key = `${gateway.namespace}/${gateway.name}`;
   const listenerIndex = new Map(gateway.listeners.map((l, i) => [l.name, i]));
   const sorted = [...routes].sort(compareNames);
   const snapshotRoutes = new Array<Route>(sorted.length);
   const wireRoutes = new Array<WireRoute>(sorted.length);
+  // The route table reads each route as it is built, while its objects are in cache (table-read.ts RouteReader).
+  const reader = new RouteReader(gateway.listeners.length, sorted.length);
   for (let i = 0; i < sorted.length; i++) {
     const { route, wire } = compileRoute(sorted[i]!, key, listenerIndex, problems);
     snapshotRoutes[i] = route;
     wireRoutes[i] = wire;
+    reader.add(route);
   }
   // Keys in sorted order: see route.ts.
   const header = { generation: gateway.generation, name: gateway.name, namespace: gateway.namespace };
@@ -73,6 +86,7 @@ function compileGateway(gateway: GatewayIR, routes: readonly RouteIR[], problems
   return {
     snapshot: { gateway: header, listeners, routeTable: new Uint8Array(0), routes: snapshotRoutes, schemaVersion: SCHEMA_VERSION },
     wire: { gateway: header, listeners, routes: wireRoutes, schemaVersion: SCHEMA_VERSION },
+    read: reader.finish(),
   };
 }
 
