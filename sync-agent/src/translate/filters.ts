@@ -32,7 +32,9 @@ const AT_MOST_ONCE = new Set(["CORS", "RequestHeaderModifier", "ResponseHeaderMo
 export function translateFilters(raw: unknown, matches: readonly Match[], ctx: BackendContext, where: string): FiltersResult {
   const entries = list(raw);
   if (entries.length === 0) return NO_FILTERS;
-  const filters: Filter[] = [];
+  // At most one filter per entry (the list lives as long as the IR); shortened at the end if a mirror was left out.
+  const filters = new Array<Filter>(entries.length);
+  let count = 0;
   const refProblems: RouteProblem[] = [];
   const seen: string[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -49,13 +51,13 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         const key = type === "RequestHeaderModifier" ? "requestHeaderModifier" : "responseHeaderModifier";
         const modifier = translateHeaderModifier(entry[key]);
         if (typeof modifier === "string") return invalid(where, Reasons.UnsupportedValue, `${at}: ${modifier}`);
-        filters.push({ modifier, type });
+        filters[count++] = { modifier, type };
         break;
       }
       case "RequestRedirect": {
         const redirect = translateRedirect(entry.requestRedirect, matches);
         if (typeof redirect === "string") return invalid(where, reasonFor(redirect), `${at}: ${redirect}`);
-        filters.push(redirect);
+        filters[count++] = redirect;
         break;
       }
       case "URLRewrite": {
@@ -66,7 +68,7 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         if (hostnameProblem) return invalid(where, Reasons.UnsupportedValue, `${at}: ${hostnameProblem}`);
         const path = spec.path === undefined ? null : translatePathModifier(spec.path, matches);
         if (typeof path === "string") return invalid(where, reasonFor(path), `${at}: ${path}`);
-        filters.push({ hostname: hostname === null ? null : hostname.toLowerCase(), path, type });
+        filters[count++] = { hostname: hostname === null ? null : hostname.toLowerCase(), path, type };
         break;
       }
       case "RequestMirror": {
@@ -76,13 +78,13 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         const backend = resolveBackendRef(obj(spec.backendRef), ctx);
         // Spec §4: a mirror whose backend cannot be resolved is reported and not configured.
         if (backend.target === null) refProblems.push({ reason: backend.problem.reason, message: `${where}: ${at}: ${backend.problem.message}` });
-        else filters.push({ mirror: { backend: backend.target, denominator: fraction.denominator, numerator: fraction.numerator }, type });
+        else filters[count++] = { mirror: { backend: backend.target, denominator: fraction.denominator, numerator: fraction.numerator }, type };
         break;
       }
       case "CORS": {
         const cors = translateCors(entry.cors);
         if (typeof cors === "string") return invalid(where, Reasons.UnsupportedValue, `${at}: ${cors}`);
-        filters.push({ cors, type });
+        filters[count++] = { cors, type };
         break;
       }
       case "ExtensionRef": {
@@ -91,7 +93,7 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
         const ref = obj(entry.extensionRef);
         const label = `${str(ref.group) ?? ""}/${str(ref.kind) ?? ""} ${str(ref.name) ?? ""}`;
         refProblems.push({ reason: Reasons.InvalidKind, message: `${where}: ${at}: ExtensionRef ${label} cannot be resolved; matching requests get 500` });
-        filters.push({ reason: `unresolved ExtensionRef ${label}`, status: 500, type: "DirectResponse" });
+        filters[count++] = { reason: `unresolved ExtensionRef ${label}`, status: 500, type: "DirectResponse" };
         break;
       }
       default:
@@ -101,6 +103,7 @@ export function translateFilters(raw: unknown, matches: readonly Match[], ctx: B
   if (seen.includes("RequestRedirect") && seen.includes("URLRewrite")) {
     return invalid(where, Reasons.IncompatibleFilters, "RequestRedirect and URLRewrite cannot be used together");
   }
+  if (count < filters.length) filters.length = count;
   return { filters, refProblems };
 }
 

@@ -41,22 +41,26 @@ export function translateHTTPRoute(
   const nameProblem = objectNameProblem(route);
   const hostnames = nameProblem ? ({ ok: false, message: nameProblem } as const) : routeHostnames(spec);
   const ctx: BackendContext = { index, routeNamespace: namespace, originTemplate: defaults.originTemplate, clusterName: defaults.clusterName, cache: backendCache };
-  const rules: RuleIR[] = [];
+  // Exact size where it lives on (the IR, the status): an empty array that is pushed to reserves room for 16.
+  const rawRules = list(spec.rules);
+  const rules = new Array<RuleIR>(rawRules.length);
+  let ruleCount = 0;
   const dropped: RouteProblem[] = [];
   const refProblems: RouteProblem[] = [];
-  const rawRules = list(spec.rules);
   for (let i = 0; i < rawRules.length; i++) {
     const result = translateRule(obj(rawRules[i]), i, ctx);
     refProblems.push(...result.refProblems);
-    if (result.rule) rules.push(result.rule);
+    if (result.rule) rules[ruleCount++] = result.rule;
     else if (result.problem) dropped.push(result.problem);
   }
+  if (ruleCount < rules.length) rules.length = ruleCount;
   const writer = new ConditionWriter(generation, defaults.now);
   const resolvedRefs = refProblems.length === 0 ? ok(Reasons.ResolvedRefs) : fail(firstReason(refProblems), summarize(refProblems));
   // Keyed by the listener model (one object per Gateway listener): no "gateway#listener" string per attachment.
   const attachments = new Map<ListenerModel, AttachmentIR>();
-  const statusParents: Record<string, unknown>[] = [];
-  for (const parent of parents) {
+  const statusParents = new Array<Record<string, unknown>>(parents.length);
+  for (let p = 0; p < parents.length; p++) {
+    const parent = parents[p]!;
     let accepted: Verdict;
     if (!hostnames.ok) {
       accepted = fail(Reasons.UnsupportedValue, hostnames.message);
@@ -70,7 +74,7 @@ export function translateHTTPRoute(
     if (dropped.length > 0 && rules.length > 0) {
       conditions.push(writer.condition("PartiallyInvalid", ok(Reasons.UnsupportedValue, `Dropped Rule(s): ${summarize(dropped)}`)));
     }
-    statusParents.push({ parentRef: parent.echo, controllerName: defaults.controllerName, conditions });
+    statusParents[p] = { parentRef: parent.echo, controllerName: defaults.controllerName, conditions };
   }
   const status: ObjectStatus = { apiVersion: route.apiVersion, kind: "HTTPRoute", namespace, name, generation, status: { parents: statusParents } };
   if (attachments.size === 0) return { ir: undefined, status };

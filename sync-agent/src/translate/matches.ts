@@ -23,11 +23,12 @@ export const DEFAULT_PATH = { type: "PathPrefix", value: "/" } as const;
 export function translateMatches(raw: unknown): MatchesResult {
   const entries = list(raw);
   if (entries.length === 0) return { ok: true, matches: [{ headers: NO_STRING_MATCHES, method: null, path: { ...DEFAULT_PATH }, queryParams: NO_STRING_MATCHES }] };
-  const matches: Match[] = [];
+  // Exact size: the list lives as long as the IR, and an empty array that is pushed to reserves room for 16.
+  const matches = new Array<Match>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const result = translateMatch(obj(entries[i]));
     if (typeof result === "string") return { ok: false, problem: { reason: Reasons.UnsupportedValue, message: `matches[${i}]: ${result}` } };
-    matches.push(result);
+    matches[i] = result;
   }
   return { ok: true, matches };
 }
@@ -81,7 +82,9 @@ export function pathValueProblem(value: string): string | undefined {
 function translateStringMatches(raw: unknown, what: string, key: (name: string) => string): StringMatch[] | string {
   const entries = list(raw);
   if (entries.length === 0) return NO_STRING_MATCHES;
-  const out: StringMatch[] = [];
+  // At most one entry per given one (it lives as long as the IR); shortened below if names repeat.
+  const out = new Array<StringMatch>(entries.length);
+  let count = 0;
   const seen: string[] = [];
   for (let i = 0; i < entries.length; i++) {
     const entry = obj(entries[i]);
@@ -98,8 +101,9 @@ function translateStringMatches(raw: unknown, what: string, key: (name: string) 
     } else if (type !== "Exact") {
       return `${what} ${name} match type "${type}" is not supported`;
     }
-    out.push({ name: normalized, type, value });
+    out[count++] = { name: normalized, type, value };
   }
+  if (count < out.length) out.length = count;
   return out;
 }
 
