@@ -26,30 +26,40 @@ const module = loadMatcherModule();
 const BATCH = 1_000;
 
 /**
- * Median over RUNS of the mean ns per lookup over a fixed request stream. Only the lookups are timed: each batch of
- * request objects is built first (fresh strings made by concatenation, one object per lookup, never reused), then
- * the timed loop runs the lookup on each. Every router gets the same stream and the same treatment. Measured in
- * process CPU time, not wall time, so that other work on a shared machine (time spent descheduled) does not count;
- * set BENCH_CLOCK=wall for wall-clock figures.
+ * Median over RUNS of the mean ns per lookup over a fixed request stream, for each lookup function. Only the lookups
+ * are timed: each batch of request objects is built first (fresh strings made by concatenation, one object per
+ * lookup, never reused), then the timed loop runs the lookup on each. Every router gets the same stream and the same
+ * treatment. The functions take turns run by run (in alternating order), so background work that fades over the
+ * runs, such as the collector still busy with the garbage of building a 10,000-route snapshot and table, weighs on
+ * every column alike instead of on whichever is timed first. Measured in process CPU time, not wall time, so that
+ * other work on a shared machine (time spent descheduled) does not count; set BENCH_CLOCK=wall for wall-clock figures.
  */
-function nsPerOp<R>(make: (i: number, k: number) => R, lookup: (request: R) => unknown, indexes: Uint32Array): number {
-  const runs: number[] = [];
+function nsPerOpEach<R>(make: (i: number, k: number) => R, lookups: ((request: R) => unknown)[], indexes: Uint32Array): number[] {
+  const runs: number[][] = lookups.map(() => []);
   const batch: R[] = [];
   for (let r = 0; r < RUNS + 1; r++) {
-    let sink = 0;
-    let ns = 0;
-    for (let start = 0; start < indexes.length; start += BATCH) {
-      const end = Math.min(start + BATCH, indexes.length);
-      batch.length = 0;
-      for (let k = start; k < end; k++) batch.push(make(indexes[k]!, k));
-      const t0 = clockNs();
-      for (let j = 0; j < batch.length; j++) if (lookup(batch[j]!) !== undefined) sink++;
-      ns += clockNs() - t0;
+    for (let turn = 0; turn < lookups.length; turn++) {
+      const which = r % 2 === 0 ? turn : lookups.length - 1 - turn;
+      const lookup = lookups[which]!;
+      let sink = 0;
+      let ns = 0;
+      for (let start = 0; start < indexes.length; start += BATCH) {
+        const end = Math.min(start + BATCH, indexes.length);
+        batch.length = 0;
+        for (let k = start; k < end; k++) batch.push(make(indexes[k]!, k));
+        const t0 = clockNs();
+        for (let j = 0; j < batch.length; j++) if (lookup(batch[j]!) !== undefined) sink++;
+        ns += clockNs() - t0;
+      }
+      if (sink < 0) console.log(sink);
+      if (r > 0) runs[which]!.push(ns / indexes.length); // run 0 warms up
     }
-    if (sink < 0) console.log(sink);
-    if (r > 0) runs.push(ns / indexes.length); // run 0 warms up
   }
-  return median(runs);
+  return runs.map(median);
+}
+
+function nsPerOp<R>(make: (i: number, k: number) => R, lookup: (request: R) => unknown, indexes: Uint32Array): number {
+  return nsPerOpEach(make, [lookup], indexes)[0]!;
 }
 
 const WALL = process.env.BENCH_CLOCK === "wall";
@@ -179,8 +189,7 @@ function gatewayBench(): Row[] {
     const reference: Matcher | null = n <= 10_000 ? createReferenceMatcher(snap) : null;
     const indexes = requestIndexes(n, lookupsFor(n));
     const out = newMatchOutcome();
-    const wasmNs = nsPerOp(gatewayRequest, (r) => wasm.matchInto(r, out), indexes);
-    const copyNs = nsPerOp(gatewayRequest, copyOnly, indexes);
+    const [wasmNs, copyNs] = nsPerOpEach(gatewayRequest, [(r) => wasm.matchInto(r, out), copyOnly], indexes) as [number, number];
     // The reference is O(routes) per lookup: a shorter stream keeps the run short.
     const refNs = reference === null ? null : nsPerOp(gatewayRequest, (r) => reference.match(r), indexes.subarray(0, Math.max(50, 200_000 / n)));
     rows.push({ routes: n, cells: [wasmNs, copyNs, refNs] });
@@ -205,8 +214,11 @@ function pathOnlyBench(): { columns: string[]; rows: Row[] } {
     columns = ["wasm", ...Object.keys(routers)];
     const indexes = requestIndexes(n, lookupsFor(n));
     const out = newMatchOutcome();
-    const cells: (number | null)[] = [nsPerOp(pathRequest, (r) => wasm.matchInto(r, out), indexes)];
-    for (const find of Object.values(routers)) cells.push(find === null ? null : nsPerOp(pathRequest, (r) => find(r.path), indexes));
+    const finds = Object.values(routers);
+    const measured = nsPerOpEach(pathRequest, [(r) => wasm.matchInto(r, out), ...finds.filter((f) => f !== null).map((find) => (r: MatchRequest) => find(r.path))], indexes);
+    // Routers not built at this size (null) keep their column as n/a.
+    let next = 1;
+    const cells: (number | null)[] = [measured[0]!, ...finds.map((find) => (find === null ? null : measured[next++]!))];
     rows.push({ routes: n, cells });
   }
   printTable("Path-only subset (same routes, same request stream), ns/op", columns, rows);
