@@ -15,6 +15,7 @@ export const H_QUERY_NAME_COUNT = 7;
 export const H_QUERY_NAMES_OFF = 8;
 export const H_GROUP_COUNT = 9;
 export const H_GROUPS_OFF = 10;
+export const H_CANDIDATE_COUNT = 11;
 export const H_CANDIDATES_OFF = 12;
 export const H_HASH_SLOT_COUNT = 13;
 export const H_HASH_SLOTS_OFF = 14;

@@ -1,6 +1,61 @@
-import { HASH_SLOT_BYTES, KEY_PATH_EXACT, KEY_PATH_PREFIX } from "./format";
+import { CANDIDATE_BYTES, HASH_SLOT_BYTES, KEY_PATH_EXACT, KEY_PATH_PREFIX } from "./format";
 import { bytesEqual, mixTag } from "./bytes";
-import { groupCount, hashSlotCount, hashSlots, keyFilter, keyFilterMask, keyLengths, table } from "./state";
+import { candidateCount, candidates, groupCount, hashSlotCount, hashSlots, keyFilter, keyFilterMask, keyLengths, slots, table } from "./state";
+
+// With thousands of routes the table no longer stays in the caches between requests, and a hit in the table's own
+// slots reads three cache lines one after the other: the slot, the key bytes in the pool, the first candidate.
+// loadTable() therefore expands every slot into a 64-byte, line-aligned runtime slot (same index, same probing)
+// holding the entry, the first candidate's route, rule/match and condition list, and the key's first
+// SLOT_KEY_BYTES bytes: a hit on a key that short reads one line. The table's slots are read only at load.
+
+/** Runtime slot: full hash, tag (0 = empty), key length, key offset, first, count, first candidate's route, rule | match << 16, condition list offset, key bytes. */
+export const SLOT_BYTES: usize = 64;
+const SLOT_SHIFT: usize = 6;
+const S_KEY_LEN: usize = 8;
+const S_KEY_OFF: usize = 12;
+const S_FIRST: usize = 16;
+const S_COUNT: usize = 20;
+const S_ROUTE: usize = 24;
+const S_RULE_MATCH: usize = 28;
+const S_CONDS: usize = 32;
+const S_KEY: usize = 36;
+/** Key bytes held in the runtime slot; a longer key compares the rest in the table's pool. */
+export const SLOT_KEY_BYTES: i32 = 28;
+
+/**
+ * Fills the runtime slots from the table's (at load; empty table slots leave zeroed runtime slots). False when a
+ * key or a candidate run lies outside the table.
+ */
+export function buildSlots(tableBytes: u32): bool {
+  for (let slot: u32 = 0; slot < hashSlotCount; slot++) {
+    const from = hashSlots + (slot as usize) * HASH_SLOT_BYTES;
+    const tag = load<u32>(from, 4);
+    if (tag == 0) continue;
+    const to = slots + ((slot as usize) << SLOT_SHIFT);
+    const keyOff = load<u32>(from, 8);
+    const keyLen = load<u32>(from, 12);
+    const first = load<u32>(from, 16);
+    const count = load<u32>(from, 20);
+    if ((keyOff as u64) + (keyLen as u64) > (tableBytes as u64)) return false;
+    store<u32>(to, load<u32>(from));
+    store<u32>(to, tag, 4);
+    store<u32>(to, keyLen, S_KEY_LEN);
+    store<u32>(to, keyOff, S_KEY_OFF);
+    store<u32>(to, first, S_FIRST);
+    store<u32>(to, count, S_COUNT);
+    const kind = tag >>> 24;
+    if ((kind == KEY_PATH_EXACT || kind == KEY_PATH_PREFIX) && count > 0) {
+      // A path key's run of candidates must lie in the candidate section (host keys name a group instead).
+      if ((first as u64) + (count as u64) > (candidateCount as u64)) return false;
+      const c = candidates + (first as usize) * CANDIDATE_BYTES;
+      store<u32>(to, load<u32>(c), S_ROUTE);
+      store<u32>(to, load<u32>(c, 4), S_RULE_MATCH);
+      store<u32>(to, load<u32>(c, 8), S_CONDS);
+    }
+    memory.copy(to + S_KEY, table + (keyOff as usize), min(keyLen, SLOT_KEY_BYTES as u32) as usize);
+  }
+  return true;
+}
 
 // Most lookups are for keys the table does not hold (the exact path, then each shorter prefix, until one exists), and
 // with thousands of routes the slot array no longer fits the caches, so a missing key costs a cache miss. A Bloom
@@ -65,8 +120,7 @@ export function buildKeyLengths(): void {
 
 /**
  * Looks up a key (its key hash `h` from bytes.ts, the kind/scope `tag`, the bytes) in the table's one hash; returns
- * the slot's address or 0. Linear probing over an array of twice as many slots as keys; a slot holds
- * its entry (full hash, tag, key offset and length, first, count).
+ * the runtime slot's address or 0. Linear probing over twice as many slots as keys.
  */
 @inline export function lookup(h: u32, tag: u32, key: usize, keyLen: i32): usize {
   const full = mixTag(h, tag);
@@ -74,19 +128,40 @@ export function buildKeyLengths(): void {
   if ((load<u64>(filterWord(full)) & bits) != bits) return 0;
   let slot = homeSlot(full, hashSlotCount);
   while (true) {
-    const at = hashSlots + (slot as usize) * HASH_SLOT_BYTES;
+    const at = slots + ((slot as usize) << SLOT_SHIFT);
     const t = load<u32>(at, 4);
     if (t == 0) return 0;
-    if (load<u32>(at) == full && t == tag && load<i32>(at, 12) == keyLen && bytesEqual(table + (load<u32>(at, 8) as usize), key, keyLen)) return at;
+    if (load<u32>(at) == full && t == tag && load<i32>(at, S_KEY_LEN) == keyLen && keyEquals(at, key, keyLen)) return at;
     slot++;
     if (slot == hashSlotCount) slot = 0;
   }
 }
 
+/** The slot's key against `len` bytes at `key` (the length already compared). */
+@inline function keyEquals(at: usize, key: usize, len: i32): bool {
+  if (len <= SLOT_KEY_BYTES) return bytesEqual(at + S_KEY, key, len);
+  const rest = table + (load<u32>(at, S_KEY_OFF) as usize) + (SLOT_KEY_BYTES as usize);
+  return bytesEqual(at + S_KEY, key, SLOT_KEY_BYTES) && bytesEqual(rest, key + SLOT_KEY_BYTES, len - SLOT_KEY_BYTES);
+}
+
+/** Host keys: the group id; path keys: the first candidate of the run. */
 export function entryFirst(entry: usize): u32 {
-  return load<u32>(entry, 16);
+  return load<u32>(entry, S_FIRST);
 }
 
 export function entryCount(entry: usize): u32 {
-  return load<u32>(entry, 20);
+  return load<u32>(entry, S_COUNT);
+}
+
+/** The first candidate of a path key's run, as the slot holds it: route, rule | match << 16, condition list offset. */
+export function entryRoute(entry: usize): u32 {
+  return load<u32>(entry, S_ROUTE);
+}
+
+export function entryRuleMatch(entry: usize): u32 {
+  return load<u32>(entry, S_RULE_MATCH);
+}
+
+export function entryConditions(entry: usize): u32 {
+  return load<u32>(entry, S_CONDS);
 }

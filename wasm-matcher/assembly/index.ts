@@ -2,6 +2,7 @@
 // the returned address, calls loadTable() once, then per request writes the request words/bytes and calls match() once.
 // Memory grows only inside reserve()/loadTable(); the match path allocates nothing.
 import {
+  H_CANDIDATE_COUNT,
   H_CANDIDATES_OFF,
   H_GROUP_COUNT,
   H_GROUPS_OFF,
@@ -21,10 +22,10 @@ import {
   TABLE_VERSION,
 } from "./format";
 import { MAX_PATH_SLASHES, REQUEST_BYTES, RESULT_NOT_LOADED, W_HEADERS } from "./limits";
-import { buildKeyFilter, buildKeyLengths } from "./hash";
+import { SLOT_BYTES, buildKeyFilter, buildKeyLengths, buildSlots } from "./hash";
 import { matchRequest } from "./match";
 import { REGEX_SCRATCH_BYTES } from "./regex";
-import { loaded, requestBytes, requestWords, setKeyFilter, setKeyLengths, setScratch, setSections, setTable, table } from "./state";
+import { loaded, requestBytes, requestWords, setKeyFilter, setKeyLengths, setScratch, setSections, setSlots, setTable, table } from "./state";
 
 export { REQUEST_BYTES };
 
@@ -41,7 +42,7 @@ export function reserve(bytes: u32): usize {
 }
 
 /**
- * Checks the copied table's header and lays out the scratch areas after it. Returns the address of the request
+ * Checks the copied table's header and lays out the scratch areas and the runtime hash slots (hash.ts) after it. Returns the address of the request
  * words (the request bytes follow at requestBytesAddress()), or 0 for a table this build cannot read.
  */
 export function loadTable(): usize {
@@ -56,6 +57,7 @@ export function loadTable(): usize {
     header(H_LISTENER_COUNT),
     table + (header(H_GROUPS_OFF) as usize),
     table + (header(H_CANDIDATES_OFF) as usize),
+    header(H_CANDIDATE_COUNT),
     table + (header(H_QUERY_NAMES_OFF) as usize),
     header(H_QUERY_NAME_COUNT),
     table + (header(H_HASH_SLOTS_OFF) as usize),
@@ -74,13 +76,16 @@ export function loadTable(): usize {
   const lengths = filter + ((filterWords as usize) << 3);
   const groupCount = header(H_GROUP_COUNT);
   if (groupCount > 0xffffff) return 0;
-  const end = lengths + ((groupCount as usize) << 4);
+  const runtimeSlots = align(lengths + ((groupCount as usize) << 4), 64);
+  const end = runtimeSlots + (slotCount as usize) * SLOT_BYTES;
   if (!ensureMemory(end)) return 0;
   memory.fill(words, 0, end - words);
   setKeyFilter(filter, filterWords - 1);
   buildKeyFilter();
   setKeyLengths(lengths, groupCount);
   buildKeyLengths();
+  setSlots(runtimeSlots);
+  if (!buildSlots(tableBytes)) return 0;
   setScratch(words, bytes, prefix, query, decoded, regex);
   return words;
 }

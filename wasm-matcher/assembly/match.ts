@@ -33,7 +33,7 @@ import { bytesEqual, hashBytes, hashTail, hashWord, tailWord } from "./bytes";
 import { conditionsHold } from "./conditions";
 import { REGEX_REQUEST_STEPS } from "./regex";
 import { setRegexSteps } from "./regex-pike";
-import { EXACT_LENGTHS, PREFIX_LENGTHS, entryCount, entryFirst, lengthMask, lookup, mayHaveLength } from "./hash";
+import { EXACT_LENGTHS, PREFIX_LENGTHS, entryConditions, entryCount, entryFirst, entryRoute, entryRuleMatch, lengthMask, lookup, mayHaveLength } from "./hash";
 import { candidates, groups, listenerCount, listeners, nextGeneration, prefixScratch, requestBytes, setWord, table, word } from "./state";
 
 const NOT_FOUND: i32 = -1;
@@ -86,13 +86,15 @@ export function matchRequest(): i32 {
   return RESULT_NO_ROUTE;
 }
 
+/** The winning candidate's route and rule | match << 16, set by scan()/scanEntry() when they return a candidate. */
+let wonRoute: u32 = 0;
+let wonRuleMatch: u32 = 0;
+
 function finish(r: i32): i32 {
   if (r == TOO_LARGE) return RESULT_TOO_LARGE;
-  const c = candidates + (r as usize) * CANDIDATE_BYTES;
-  setWord(W_ROUTE, load<i32>(c));
-  const rm = load<u32>(c, 4);
-  setWord(W_RULE, (rm & 0xffff) as i32);
-  setWord(W_MATCH, (rm >>> 16) as i32);
+  setWord(W_ROUTE, wonRoute as i32);
+  setWord(W_RULE, (wonRuleMatch & 0xffff) as i32);
+  setWord(W_MATCH, (wonRuleMatch >>> 16) as i32);
   return RESULT_MATCH;
 }
 
@@ -136,7 +138,7 @@ function searchGroup(group: u32): i32 {
   if (mayHaveLength(lengthMask(group, EXACT_LENGTHS), pathLen)) {
     entry = lookup(pathHash, (KEY_PATH_EXACT << 24) | group, path, pathLen);
     if (entry != 0) {
-      const r = scan(entryFirst(entry), entryCount(entry));
+      const r = scanEntry(entry);
       if (r != NOT_FOUND) return r;
     }
   }
@@ -148,7 +150,7 @@ function searchGroup(group: u32): i32 {
   if (mayHaveLength(prefixLengths, pathLen)) {
     entry = lookup(pathHash, (KEY_PATH_PREFIX << 24) | group, path, pathLen);
     if (entry != 0) {
-      const r = scan(entryFirst(entry), entryCount(entry));
+      const r = scanEntry(entry);
       if (r != NOT_FOUND) return r;
     }
   }
@@ -158,20 +160,39 @@ function searchGroup(group: u32): i32 {
     if (!mayHaveLength(prefixLengths, cut)) continue;
     entry = lookup(load<u32>(at, 4), (KEY_PATH_PREFIX << 24) | group, path, cut);
     if (entry != 0) {
-      const r = scan(entryFirst(entry), entryCount(entry));
+      const r = scanEntry(entry);
       if (r != NOT_FOUND) return r;
     }
   }
   return NOT_FOUND;
 }
 
+/** The first candidate of `count` from `first` whose conditions hold (its index), or NOT_FOUND. */
 function scan(first: u32, count: u32): i32 {
   for (let i: u32 = 0; i < count; i++) {
     const c = candidates + ((first + i) as usize) * CANDIDATE_BYTES;
     const conds = load<u32>(c, 8);
-    if (conds == 0 || conditionsHold(table + (conds as usize))) return (first + i) as i32;
+    if (conds == 0 || conditionsHold(table + (conds as usize))) {
+      wonRoute = load<u32>(c);
+      wonRuleMatch = load<u32>(c, 4);
+      return (first + i) as i32;
+    }
   }
   return NOT_FOUND;
+}
+
+/** scan() over a path key's run, its first candidate read from the runtime slot (no candidate record). */
+function scanEntry(entry: usize): i32 {
+  const first = entryFirst(entry);
+  const count = entryCount(entry);
+  if (count == 0) return NOT_FOUND;
+  const conds = entryConditions(entry);
+  if (conds == 0 || conditionsHold(table + (conds as usize))) {
+    wonRoute = entryRoute(entry);
+    wonRuleMatch = entryRuleMatch(entry);
+    return first as i32;
+  }
+  return scan(first + 1, count - 1);
 }
 
 /**

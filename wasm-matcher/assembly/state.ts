@@ -1,6 +1,6 @@
 // Where everything lives in linear memory once a table is loaded (set by loadTable(), read on every match). Layout after
 // __heap_base: table | request words | request bytes | path-prefix scratch | query-slot cache | query-decode buffer |
-// regex scratch | key filter | key-length masks. Nothing is allocated after loadTable(): the match path only reads the table and writes this scratch.
+// regex scratch | key filter | key-length masks | runtime hash slots. Nothing is allocated after loadTable(): the match path only reads the table and writes this scratch.
 
 export let table: usize = 0;
 export let loaded: bool = false;
@@ -10,11 +10,14 @@ export let listeners: usize = 0;
 export let listenerCount: u32 = 0;
 export let groups: usize = 0;
 export let candidates: usize = 0;
+export let candidateCount: u32 = 0;
 export let queryNames: usize = 0;
 export let queryNameCount: u32 = 0;
 export let hashSlots: usize = 0;
 /** Number of hash slots (any count >= 1: a key's home slot is its full hash scaled to the count). */
 export let hashSlotCount: u32 = 0;
+/** The runtime slots (built by loadTable from the table's slots, 64-byte aligned): see hash.ts. */
+export let slots: usize = 0;
 
 // Scratch.
 export let requestWords: usize = 0;
@@ -39,11 +42,12 @@ export function setTable(base: usize): void {
   table = base;
 }
 
-export function setSections(l: usize, lc: u32, g: usize, c: usize, qn: usize, qnc: u32, hs: usize, hm: u32): void {
+export function setSections(l: usize, lc: u32, g: usize, c: usize, cc: u32, qn: usize, qnc: u32, hs: usize, hm: u32): void {
   listeners = l;
   listenerCount = lc;
   groups = g;
   candidates = c;
+  candidateCount = cc;
   queryNames = qn;
   queryNameCount = qnc;
   hashSlots = hs;
@@ -53,6 +57,10 @@ export function setSections(l: usize, lc: u32, g: usize, c: usize, qn: usize, qn
 export function setKeyFilter(at: usize, mask: u32): void {
   keyFilter = at;
   keyFilterMask = mask;
+}
+
+export function setSlots(at: usize): void {
+  slots = at;
 }
 
 export function setKeyLengths(at: usize, groups: u32): void {

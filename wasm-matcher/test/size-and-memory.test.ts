@@ -8,6 +8,7 @@ import { runInNewContext } from "node:vm";
 import { expect, it } from "vitest";
 import { MATCHER_WASM_PATH, loadMatcherModule } from "../src/load-node.ts";
 import { compileRouteTable } from "../src/table.ts";
+import { H, HASH_SLOT_WORDS } from "../src/table-format.ts";
 import { createWasmMatcher } from "../src/wasm.ts";
 import { exact, listener, match, prefix, request, route, rule, snapshot } from "./snapshot-builder.ts";
 
@@ -84,6 +85,21 @@ it("refuses a table with the wrong magic or version", () => {
   expect(() => createWasmMatcher(module, snap, badVersion)).toThrow(/unknown format or version/);
   const truncated = table.slice(0, table.length - 4);
   expect(() => createWasmMatcher(module, snap, truncated)).toThrow(/unknown format or version/);
+});
+
+it("refuses a table whose hash slots point outside it (loadTable expands every slot)", () => {
+  const snap = snapshot([listener()], [route({ name: "r", rules: [rule([match({ path: exact("/a") })])] })]);
+  const table = compileRouteTable(snap);
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const slots = view.getUint32(H.HashSlotsOff * 4, true);
+  const used = Array.from({ length: view.getUint32(H.HashSlotCount * 4, true) }, (_, i) => slots + i * HASH_SLOT_WORDS * 4).find((at) => view.getUint32(at + 4, true) !== 0)!;
+  expect(() => createWasmMatcher(module, snap, table)).not.toThrow();
+  const keyOutside = table.slice();
+  new DataView(keyOutside.buffer).setUint32(used + 8, table.length - 1, true);
+  expect(() => createWasmMatcher(module, snap, keyOutside)).toThrow(/unknown format or version/);
+  const runOutside = table.slice();
+  new DataView(runOutside.buffer).setUint32(used + 16, 1_000_000, true);
+  expect(() => createWasmMatcher(module, snap, runOutside)).toThrow(/unknown format or version/);
 });
 
 it("compiles the same snapshot to the same bytes", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { newMatchOutcome } from "../src/api.ts";
 import { loadMatcherModule } from "../src/load-node.ts";
 import { createReferenceMatcher } from "../src/reference.ts";
-import { homeSlot } from "../src/table-format.ts";
+import { homeSlot, keyHash } from "../src/table-format.ts";
 import { createWasmMatcher } from "../src/wasm.ts";
 import { runMatcherCases } from "./matcher.cases.ts";
 import { exact, listener, match, prefix, regex, request, route, rule, snapshot } from "./snapshot-builder.ts";
@@ -67,6 +67,44 @@ describe("wasm matcher: request copy", () => {
     expect(out).toEqual({ kind: "match", listener: 0, route: 1, rule: 0, match: 0 });
     expect(wasm.matchInto(request({ host: "x.example.com", url: "/nothing" }), out)).toEqual({ kind: "no-route", listener: 0, route: -1, rule: -1, match: -1 });
     expect(wasm.matchInto(request({ host: "x.example.com", url: "/a", port: 8080 }), out)).toEqual({ kind: "no-listener", listener: -1, route: -1, rule: -1, match: -1 });
+  });
+});
+
+// A runtime hash slot holds a key's first 28 bytes and compares the rest in the table's pool: keys that share their
+// first 28 bytes (or more) and differ after them, or differ only in length, must still tell apart.
+describe("wasm matcher: keys longer than a runtime slot holds", () => {
+  const common = "/a-path-prefix-of-exactly-28"; // 28 bytes
+  const snap = snapshot(
+    [listener()],
+    [
+      route({ name: "p1", rules: [rule([match({ path: prefix(`${common}/one`) })])] }),
+      route({ name: "p2", rules: [rule([match({ path: prefix(`${common}/two`) })])] }),
+      route({ name: "e28", rules: [rule([match({ path: exact(common) })])] }),
+      route({ name: "e29", rules: [rule([match({ path: exact(`${common}x`) })])] }),
+      route({ name: "e27", rules: [rule([match({ path: exact(common.slice(0, 27)) })])] }),
+    ],
+  );
+  const wasm = createWasmMatcher(module, snap);
+  const reference = createReferenceMatcher(snap);
+  const urls = [`${common}/one`, `${common}/one/deeper`, `${common}/two/x`, `${common}/three`, common, `${common}x`, `${common}y`, common.slice(0, 27), `${common}/on`];
+  it.each(urls)("%s answers as the reference matcher", (url) => {
+    expect(wasm.match(request({ url }))).toEqual(reference.match(request({ url })));
+  });
+  it("finds each route by its full key", () => {
+    expect(wasm.match(request({ url: `${common}/two/x` }))).toMatchObject({ kind: "match", route: 1 });
+    expect(wasm.match(request({ url: common }))).toMatchObject({ kind: "match", route: 2 });
+    expect(wasm.match(request({ url: `${common}x` }))).toMatchObject({ kind: "match", route: 3 });
+    expect(wasm.match(request({ url: `${common}y` })).kind).toBe("no-route");
+  });
+  it("does not take a path whose hash collides with a key's for that key (the bytes past the slot's 28 are compared)", () => {
+    // Two 36-byte paths with the first 28 bytes in common and the same key hash (found by search, then pinned).
+    const [a, b] = [`${common}/0069066`, `${common}/0106505`];
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    expect(keyHash(bytes(a))).toBe(keyHash(bytes(b)));
+    const collide = snapshot([listener()], [route({ name: "a", rules: [rule([match({ path: exact(a) })])] })]);
+    const m = createWasmMatcher(module, collide);
+    expect(m.match(request({ url: a }))).toMatchObject({ kind: "match", route: 0 });
+    expect(m.match(request({ url: b })).kind).toBe("no-route");
   });
 });
 
