@@ -1,20 +1,19 @@
 /**
- * What the proxy benchmarks share: the bench route, autocannon in a process of its own, CPU time of processes read
+ * What the proxy benchmarks share: the bench route, autocannon in a process of its own (load-generator.ts), CPU time of processes read
  * from /proc, and the comparison table (bare `fetch()` worker vs edgeway, interleaved pairs of short loads).
  */
-import { execFile } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { GATEWAY_CLASS_YAML } from "../support/gateway-harness.ts";
+import type { LoadRequest, LoadResult } from "./load-generator.ts";
 
-const run = promisify(execFile);
-const AUTOCANNON = fileURLToPath(new URL("../../node_modules/autocannon/autocannon.js", import.meta.url));
-const SECONDS = Number(process.env.EDGEWAY_BENCH_SECONDS ?? 3);
+const GENERATOR = fileURLToPath(new URL("./load-generator.ts", import.meta.url));
+const SECONDS = Number(process.env.EDGEWAY_BENCH_SECONDS ?? 2);
 const CONNECTIONS = (process.env.EDGEWAY_BENCH_CONNECTIONS ?? "1,10").split(",").map(Number);
 /** Pairs of loads (one per side) per connection count. */
-const ROUNDS = Number(process.env.EDGEWAY_BENCH_ROUNDS ?? 10);
+const ROUNDS = Number(process.env.EDGEWAY_BENCH_ROUNDS ?? 20);
 export const HOST = "bench.example";
 export const PATH = "/api/items?page=1";
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ). */
@@ -88,8 +87,35 @@ export interface Load {
   cpuUs: Record<string, number>;
 }
 
+let generator: ChildProcess | null = null;
+
+/** The load generator process (load-generator.ts), forked on first use; stopLoadGenerator() ends it. */
+function loadGenerator(): ChildProcess {
+  generator ??= fork(GENERATOR, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return generator;
+}
+
+export function stopLoadGenerator(): void {
+  generator?.kill();
+  generator = null;
+}
+
+function runLoad(request: LoadRequest): Promise<LoadResult> {
+  const child = loadGenerator();
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`the load generator exited (${code})`));
+    child.once("exit", onExit);
+    child.once("message", (message: LoadResult | { error: string }) => {
+      child.off("exit", onExit);
+      if ("error" in message) reject(new Error(message.error));
+      else resolve(message);
+    });
+    child.send(request);
+  });
+}
+
 /**
- * One autocannon run in its own process (the load generator shares no event loop with the origin), with `host` as
+ * One autocannon load from the load generator's process (it shares no event loop with the origin), with `host` as
  * the Host header; `cpu` reads CPU seconds of the process sets to charge per request.
  */
 export async function autocannon(
@@ -100,25 +126,16 @@ export async function autocannon(
   host = HOST,
 ): Promise<Load> {
   const before = cpu();
-  const { stdout } = await run(
-    process.execPath,
-    [AUTOCANNON, "-c", String(connections), "-d", String(seconds), "-j", "-H", `host=${host}`, url],
-    { maxBuffer: 16 * 1024 * 1024, timeout: (seconds + 30) * 1000 },
-  );
+  const r = await runLoad({ url, connections, seconds, host });
   const after = cpu();
-  const r = JSON.parse(stdout) as {
-    requests: { average: number; total: number };
-    latency: { p50: number; p99: number };
-    non2xx: number;
-    errors: number;
-  };
   const cpuUs: Record<string, number> = {};
   for (const name of Object.keys(after ?? {})) {
     const a = before?.[name];
     const b = after?.[name];
     cpuUs[name] = a === undefined || b === undefined || r.requests.total === 0 ? NaN : ((b - a) / r.requests.total) * 1e6;
   }
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, cpuUs };
+  // Completed requests over the load's own duration: a per-second average of 1-2 samples would be coarser.
+  return { rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, cpuUs };
 }
 
 const signed = (n: number, digits = 2) => `${n >= 0 ? "+" : "-"}${Math.abs(n).toFixed(digits)}`;
@@ -161,9 +178,17 @@ interface Pair {
  * load average before and after. Each figure is a median of per-pair values: the bare worker's own throughput
  * drifts by a third from one minute to the next on the same idle machine, so a ratio of two medians taken minutes
  * apart measures the drift; a pair's ratio is taken under the same conditions, and alternating the order cancels
- * what the second load of a pair inherits from the first.
+ * what the second load of a pair inherits from the first. The load generator process is stopped at the end.
  */
 export async function compareWorkers(c: Comparison): Promise<void> {
+  try {
+    await comparePairs(c);
+  } finally {
+    stopLoadGenerator();
+  }
+}
+
+async function comparePairs(c: Comparison): Promise<void> {
   for (const side of [c.bare, c.edgeway]) await side(1, 2); // Warm both isolates and JITs.
   console.log(`${c.setup}; ${ROUNDS} interleaved pairs x ${SECONDS} s per load, GET ${PATH}`);
   console.log("each figure: median over the pairs (per-pair ratio or difference in the last column), spread = min / quartiles / max");

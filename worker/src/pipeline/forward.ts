@@ -133,7 +133,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 /**
  * The initial draft: a copy of the client's headers without the dropped fields, then the gateway's forwarding
  * headers. Copying a Headers object stays inside the runtime; building one from an array of pairs converts every
- * pair from JavaScript and costs several times as much (docs/worker.md "Where the CPU goes"). `hostNamedExactly`: the
+ * pair from JavaScript and costs several times as much (docs/worker.md, "Where the CPU goes"). `hostNamedExactly`: the
  * matched listener or route names the client's host exactly (listener.ts `hostNamedExactly`).
  */
 export function initialDraft(client: ClientHeaders, normalized: NormalizedRequest, hostNamedExactly = false): UpstreamDraft {
