@@ -54,14 +54,18 @@ export function compactRoute(route: Route): WireRoute {
     generation: route.generation,
     name: route.name,
     namespace: route.namespace,
-    rules: route.rules.map(compactRule),
+    rules: route.rules.map((rule) => compactRule(rule)),
   };
 }
 
-export function compactRule(rule: Rule): WireRule {
+/**
+ * `shared`: wire backends already made, by backend object. A producer that shares one backend object between rules
+ * (sync-agent's translator does, for the common weight-1 entries) then gets one wire object for it too.
+ */
+export function compactRule(rule: Rule, shared?: Map<Backend, WireBackend>): WireRule {
   const timeouts = rule.timeouts;
   return {
-    backends: rule.backends.length > 0 ? rule.backends.map(compactBackend) : undefined,
+    backends: rule.backends.length > 0 ? compactBackends(rule.backends, shared) : undefined,
     filters: rule.filters.length > 0 ? rule.filters : undefined,
     index: rule.index,
     matches: rule.matches.map(compactMatch),
@@ -69,6 +73,20 @@ export function compactRule(rule: Rule): WireRule {
     retry: rule.retry ?? undefined,
     timeouts: timeouts.requestMs === 0 && timeouts.backendRequestMs === 0 ? undefined : timeouts,
   };
+}
+
+function compactBackends(backends: Backend[], shared: Map<Backend, WireBackend> | undefined): WireBackend[] {
+  const out = new Array<WireBackend>(backends.length);
+  for (let i = 0; i < backends.length; i++) {
+    const backend = backends[i]!;
+    let wire = shared?.get(backend);
+    if (wire === undefined) {
+      wire = compactBackend(backend);
+      shared?.set(backend, wire);
+    }
+    out[i] = wire;
+  }
+  return out;
 }
 
 function compactMatch(match: Match): WireMatch {

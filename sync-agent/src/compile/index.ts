@@ -7,9 +7,9 @@
  * directly.
  */
 import { createHash } from "node:crypto";
-import { SCHEMA_VERSION, type Route, type Snapshot } from "../../../schema/snapshot.ts";
+import { SCHEMA_VERSION, type Backend, type Route, type Snapshot } from "../../../schema/snapshot.ts";
 import { encodeBlob } from "../../../schema/blob.ts";
-import type { WireRoute, WireSnapshot } from "../../../schema/wire.ts";
+import type { WireBackend, WireRoute, WireSnapshot } from "../../../schema/wire.ts";
 import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
 import { RouteReader, type RouteRead } from "../../../wasm-matcher/src/table-read.ts";
 import type { CompiledSnapshot } from "../translate/api.ts";
@@ -74,8 +74,9 @@ function compileGateway(gateway: GatewayIR, routes: readonly RouteIR[], problems
   const wireRoutes = new Array<WireRoute>(sorted.length);
   // The route table reads each route as it is built, while its objects are in cache (table-read.ts RouteReader).
   const reader = new RouteReader(gateway.listeners.length, sorted.length);
+  const wireBackends = new Map<Backend, WireBackend>();
   for (let i = 0; i < sorted.length; i++) {
-    const { route, wire } = compileRoute(sorted[i]!, key, listenerIndex, problems);
+    const { route, wire } = compileRoute(sorted[i]!, key, listenerIndex, problems, wireBackends);
     snapshotRoutes[i] = route;
     wireRoutes[i] = wire;
     reader.add(route);

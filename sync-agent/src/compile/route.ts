@@ -12,8 +12,8 @@
  * projecting its route while they are in cache reads each from memory once, where a validate pass, a projection
  * pass and a compaction pass read them three times.
  */
-import type { Route } from "../../../schema/snapshot.ts";
-import { compactRule, type WireRoute, type WireRule } from "../../../schema/wire.ts";
+import type { Backend, Route } from "../../../schema/snapshot.ts";
+import { compactRule, type WireBackend, type WireRoute, type WireRule } from "../../../schema/wire.ts";
 import type { AttachmentIR, RouteIR } from "../ir/types.ts";
 import { checkRule, type IRProblem } from "../ir/validate.ts";
 
@@ -22,7 +22,14 @@ export interface CompiledRoute {
   wire: WireRoute;
 }
 
-export function compileRoute(route: RouteIR, gatewayKey: string, listenerIndex: Map<string, number>, problems: IRProblem[]): CompiledRoute {
+/** `wireBackends`: compactRule's `shared`, one map per snapshot (the translator shares its common backend entries). */
+export function compileRoute(
+  route: RouteIR,
+  gatewayKey: string,
+  listenerIndex: Map<string, number>,
+  problems: IRProblem[],
+  wireBackends: Map<Backend, WireBackend>,
+): CompiledRoute {
   const attachments: Route["attachments"] = [];
   for (const attachment of route.attachments) {
     if (attachment.gateway !== gatewayKey) continue;
@@ -34,7 +41,7 @@ export function compileRoute(route: RouteIR, gatewayKey: string, listenerIndex: 
   const wireRules = new Array<WireRule>(rules.length);
   for (let i = 0; i < rules.length; i++) {
     checkRule(route, rules[i]!, problems);
-    wireRules[i] = compactRule(rules[i]!);
+    wireRules[i] = compactRule(rules[i]!, wireBackends);
   }
   // Keys in sorted order (see above); the wire route differs only in its rules.
   return {

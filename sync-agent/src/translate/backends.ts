@@ -2,7 +2,7 @@
  * backendRefs (spec §5) and mirror backendRefs (§4): kind, existence, port, appProtocol, ReferenceGrant, origin.
  * An invalid backendRef never drops the rule: it keeps its weight and its share of traffic is answered with 500.
  */
-import type { BackendRef } from "../../../schema/snapshot.ts";
+import type { Backend, BackendRef } from "../../../schema/snapshot.ts";
 import type { ObjectIndex } from "../k8s/index.ts";
 import { GATEWAY_GROUP } from "../k8s/kinds.ts";
 import { num, obj, objList, str } from "../k8s/fields.ts";
@@ -66,7 +66,14 @@ function inner<K, V>(map: Map<K, Map<unknown, V>>, key: K): Map<unknown, V> {
   return value;
 }
 
-export type ResolvedBackend = { ref: string; target: BackendRef; problem?: undefined } | { ref: string; target: null; problem: RouteProblem };
+/**
+ * `backend`: the IR entry for this reference with weight 1 and no filters (rules/translate.ts), built on first use and
+ * then shared by every rule that names the reference that way: most backendRefs of a cluster are such entries for a
+ * few Services, and the IR is plain data nobody modifies.
+ */
+export type ResolvedBackend =
+  | { ref: string; target: BackendRef; problem?: undefined; backend?: Backend }
+  | { ref: string; target: null; problem: RouteProblem; backend?: Backend };
 
 /** Wire protocol per Service port appProtocol (spec §5); undefined for protocols the edge cannot speak. */
 const APP_PROTOCOLS: Record<string, BackendRef["protocol"]> = {

@@ -4,6 +4,7 @@ import { compileSnapshots } from "../compile/index.ts";
 import type { Condition, ObjectStatus } from "./api.ts";
 import { translate } from "./index.ts";
 import { BASE, GATEWAY, objects, route } from "./test-fixtures.ts";
+import { GENERATED_ORIGIN_TEMPLATE, generateCluster } from "../../test/support/generate.ts";
 
 function find(statuses: ObjectStatus[], kind: string, name: string): ObjectStatus {
   const status = statuses.find((s) => s.kind === kind && s.name === name);
@@ -67,5 +68,32 @@ describe("translate: a simple Gateway and HTTPRoute", () => {
     expect(rule.backends[0]!.target).toEqual({ ref: "infra/v1:8080", origin: "http://v1.origin.test:8080", protocol: "http" });
     expect(snapshot.routeTable.length).toBeGreaterThan(0);
     expect(compiled!.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("shared IR entries", () => {
+  it("gives every weight-1, filterless reference to one Service from one namespace the same backend object, and others their own", () => {
+    const { ir } = translate(generateCluster({ routes: 300, seed: 7 }), { originTemplate: GENERATED_ORIGIN_TEMPLATE });
+    const byKey = new Map<string, Set<object>>();
+    const others = new Set<object>();
+    let otherCount = 0;
+    for (const route of ir.routes) {
+      for (const rule of route.rules) {
+        for (const backend of rule.backends) {
+          if (backend.weight === 1 && backend.filters.length === 0) {
+            const key = `${route.namespace} ${backend.ref}`;
+            const set = byKey.get(key) ?? new Set<object>();
+            byKey.set(key, set.add(backend));
+          } else {
+            others.add(backend);
+            otherCount++;
+          }
+        }
+      }
+    }
+    expect(byKey.size).toBeGreaterThan(10);
+    for (const [key, objects] of byKey) expect(objects.size, key).toBe(1);
+    expect(otherCount).toBeGreaterThan(10);
+    expect(others.size).toBe(otherCount);
   });
 });

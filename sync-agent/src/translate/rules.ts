@@ -3,11 +3,11 @@
  * filter references do not invalidate the rule: they are ResolvedRefs problems and the edge answers their share
  * with 500.
  */
-import type { Backend, Retry } from "../../../schema/snapshot.ts";
+import type { Backend, Filter, Retry } from "../../../schema/snapshot.ts";
 import type { RuleIR } from "../ir/types.ts";
 import { list, num, obj, str } from "../k8s/fields.ts";
 import { Reasons, type RouteProblem } from "./conditions.ts";
-import { resolveBackendRef, type BackendContext } from "./backends.ts";
+import { resolveBackendRef, type BackendContext, type ResolvedBackend } from "./backends.ts";
 import { DEFAULT_RETRY_ATTEMPTS, INVALID_BACKEND_STATUS } from "./defaults.ts";
 import { parseDuration } from "./duration.ts";
 import { translateFilters } from "./filters.ts";
@@ -50,15 +50,11 @@ export function translateRule(raw: Record<string, unknown>, index: number, ctx: 
     if (backendFilters.refProblems.length > 0) refProblems.push(...backendFilters.refProblems);
     const resolved = resolveBackendRef(rawBackend, ctx);
     if (resolved.target === null) refProblems.push({ reason: resolved.problem.reason, message: `${backendWhere}: ${resolved.problem.message}` });
-    // Keys in sorted order throughout: the compiler serializes these objects as they are (compile/route.ts).
-    backends[j] = {
-      filters: backendFilters.filters,
-      reason: resolved.target === null ? resolved.problem.reason : "",
-      ref: resolved.ref,
-      status: resolved.target === null ? INVALID_BACKEND_STATUS : VALID_BACKEND_STATUS,
-      target: resolved.target,
-      weight,
-    };
+    // The common entry (weight 1, no filters) is one object per reference, shared (backends.ts ResolvedBackend).
+    backends[j] =
+      weight === 1 && backendFilters.filters.length === 0
+        ? (resolved.backend ??= backendEntry(resolved, backendFilters.filters, 1))
+        : backendEntry(resolved, backendFilters.filters, weight);
   }
   const timeouts = translateTimeouts(raw.timeouts);
   if (typeof timeouts === "string") return dropped(where, { reason: Reasons.UnsupportedValue, message: timeouts });
@@ -67,6 +63,18 @@ export function translateRule(raw: Record<string, unknown>, index: number, ctx: 
   return {
     rule: { backends, filters: filters.filters, index, matches: matches.matches, name: name ?? null, retry, timeouts },
     refProblems,
+  };
+}
+
+function backendEntry(resolved: ResolvedBackend, filters: Filter[], weight: number): Backend {
+  // Keys in sorted order throughout: the compiler serializes these objects as they are (compile/route.ts).
+  return {
+    filters,
+    reason: resolved.target === null ? resolved.problem.reason : "",
+    ref: resolved.ref,
+    status: resolved.target === null ? INVALID_BACKEND_STATUS : VALID_BACKEND_STATUS,
+    target: resolved.target,
+    weight,
   };
 }
 
