@@ -3,8 +3,8 @@
  * so the compiler refuses an IR with problems rather than publish something half-right.
  *
  * `validate(ir)` runs every check. The compiler runs the same checks without a walk of its own (compile/index.ts):
- * checkGateways first, checkRoute as it groups routes by Gateway, checkRule as it compiles each rule, so each object
- * is read from memory once per compile. For a valid IR the checks build nothing: no "namespace/name" key per route
+ * checkGateways first, checkRoute as it groups routes by Gateway, checkRule as it compiles each rule, where it reads
+ * those objects anyway. For a valid IR the checks build nothing: no "namespace/name" key per route
  * (duplicates are found by namespace, then name), no location string or closure per rule (spelled out only for a
  * problem).
  */
