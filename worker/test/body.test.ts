@@ -42,6 +42,44 @@ describe("request body plan", () => {
     expect(total).toBe(size);
   });
 
+  it("a streamed body over the limit aborts without a reason and is neither errored nor closed", async () => {
+    // The runtime logs an uncaught exception for every request whose body pump fails with anything but a disconnect,
+    // and for an error on the stream while its pump has a read pending (body.ts). Those logs cannot be observed
+    // from inside workerd (an unhandledrejection listener does not see them), so this pins both causes instead.
+    let clientCancelled = false;
+    const reader = bytes(2000).getReader();
+    const source = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: () => {
+        clientCancelled = true;
+      },
+    });
+    const body = await prepareBody(source, { replay: false, declaredLength: null, ...LIMITS, maxBodyBytes: 1000 });
+    if (body.kind !== "streamed") throw new Error(`expected a streamed body, got ${body.kind}`);
+    const upload = body.stream.getReader();
+    // Read until a read is not answered within 100 ms; the read that crosses the limit must stay unanswered: an error
+    // or a clean end would show here.
+    let sent = 0;
+    let outcome: string;
+    do {
+      const read = upload.read().then(
+        (result) => (result.done ? "closed" : ((sent += result.value.byteLength), "chunk")),
+        () => "errored",
+      );
+      outcome = await Promise.race([read, new Promise<string>((resolve) => setTimeout(() => resolve("pending"), 100))]);
+    } while (outcome === "chunk");
+    expect([outcome, body.overLimit.exceeded]).toEqual(["pending", true]);
+    expect(sent).toBeLessThanOrEqual(1000);
+    const signal = body.overLimit.abort.signal;
+    const runtimeDefault = AbortSignal.abort().reason as DOMException;
+    expect([signal.aborted, (signal.reason as DOMException).name, (signal.reason as DOMException).message]).toEqual([true, "AbortError", runtimeDefault.message]);
+    expect(clientCancelled).toBe(true);
+  });
+
   it("replays only for a retry policy that can retry the method", () => {
     const retry: Retry = { attempts: 2, codes: [500], backoffMs: 0, retryConnectionErrors: false, retryNonIdempotent: false };
     expect([mayRetry(null, "PUT"), mayRetry(retry, "PUT"), mayRetry(retry, "POST")]).toEqual([false, true, false]);

@@ -176,12 +176,36 @@ describe("limits (no upstream call)", () => {
   });
 
   it("cuts off a body without Content-Length once it crosses the limit, and answers 413", async () => {
-    // Such a body is streamed (it cannot be known in advance): the upstream request starts, but its body errors
-    // at the limit, so the origin never receives a complete request.
-    const gw = await catchAll();
+    // Such a body is streamed (it cannot be known in advance): the upstream request starts, but it is aborted at the
+    // limit, so the origin never receives a complete request. With timeouts set, the attempt's signal combines the
+    // timers and the limit (rule.ts attemptSignal); both ways must cut the upload.
+    const plain = await catchAll();
+    const timed = uniqueGateway("sec");
+    const timeouts = { requestMs: 10_000, backendRequestMs: 10_000 };
+    await publish(snapshot(timed, [route("r", [rule({ matches: [prefix("/")], backends: [backend(origin("v1"))], timeouts })])]), timed);
     const vars = { EDGEWAY_MAX_BODY_BYTES: "1000", EDGEWAY_RETRY_BUFFER_BYTES: "100" };
-    const streamed = await call("http://app.example/x", { method: "POST", body: streamOf(2000), duplex: "half" } as RequestInit, { gateway: gw, vars });
-    expect(streamed.status).toBe(413);
+    const logSpy = vi.spyOn(console, "log");
+    const marker = uid();
+    const statuses = [];
+    for (const [name, gw] of [["plain", plain], ["timed", timed]]) {
+      const init = { method: "POST", body: streamOf(2000), duplex: "half" } as RequestInit;
+      statuses.push((await call(`http://app.example/${name}-${marker}`, init, { gateway: gw!, vars })).status);
+    }
+    expect(statuses).toEqual([413, 413]);
+    const reasons = logSpy.mock.calls
+      .map(([line]) => String(line))
+      .filter((line) => line.includes(marker))
+      .map((line) => (JSON.parse(line) as { reason?: string }).reason);
+    expect(reasons).toEqual(["request body larger than 1000 bytes", "request body larger than 1000 bytes"]);
+    // The origin records a request once its connection ends: the aborted uploads show up shortly after the 413s.
+    const seen = await eventually(async () => {
+      const records = await seenBy("v1", marker);
+      return records.length === 2 ? records : null;
+    });
+    const received = Object.fromEntries(seen.map((r) => [r.path.slice(1).split("-")[0], r.bodyComplete]));
+    console.log(`streamed over-limit uploads, bytes the origin got: ${seen.map((r) => r.bodyBytes).join(", ")}`);
+    expect(received).toEqual({ plain: false, timed: false });
+    for (const r of seen) expect(r.bodyBytes).toBeLessThanOrEqual(1000);
   });
 
   it("forwards a streamed body above the buffer limit and a small one", async () => {
@@ -193,6 +217,16 @@ describe("limits (no upstream call)", () => {
     expect(small.status).toBe(200);
   });
 });
+
+async function eventually<T>(probe: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > until) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 function streamOf(bytes: number): ReadableStream<Uint8Array> {
   let sent = 0;

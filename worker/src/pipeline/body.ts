@@ -3,7 +3,7 @@
  * method, or a RequestMirror — and only when it fits `retryBufferBytes`; otherwise streamed to the origin exactly
  * once (no retry, no mirror), without waiting for the whole body. A body with a Content-Length (already checked
  * against `maxBodyBytes` by limits.ts) is passed through as the runtime gave it; one without is counted as it
- * streams, and crossing `maxBodyBytes` errors the stream and answers 413.
+ * streams, and crossing `maxBodyBytes` aborts the upstream request before the body's end and answers 413.
  */
 
 export class BodyTooLarge extends Error {
@@ -12,7 +12,11 @@ export class BodyTooLarge extends Error {
   }
 }
 
-/** Set once a streamed body crosses the limit; `abort` fires first so the upstream request is torn down. */
+/**
+ * Set once a streamed body crosses the limit. The stream is meant to be sent by one fetch() under `abort.signal`
+ * (rule.ts `attemptSignal`): the abort tears the upstream request down before the body's end, so the origin never
+ * receives a complete request.
+ */
 export interface OverLimit {
   exceeded: boolean;
   abort: AbortController;
@@ -92,9 +96,13 @@ function resumeStream(
       total += value.byteLength;
       if (total > maxBodyBytes) {
         overLimit.exceeded = true;
-        overLimit.abort.abort(new BodyTooLarge(maxBodyBytes));
+        // workerd pumps this stream into the subrequest as a waitUntil task and logs that task's failure as an
+        // uncaught exception, unless it is a disconnect. An abort without a reason is one (a reason of ours is
+        // not), and erroring this stream would reject the read the runtime has pending, a promise nothing
+        // handles (logged as well). So the abort alone cuts the upload, and that read is left unanswered.
+        overLimit.abort.abort();
         await reader.cancel().catch(() => {});
-        return controller.error(new BodyTooLarge(maxBodyBytes));
+        return new Promise<void>(() => {});
       }
       controller.enqueue(value);
     },

@@ -144,11 +144,22 @@ async function forward(rc: RuleContext, state: FilterState, target: BackendRef, 
   }
 }
 
-/** A streamed body that crosses the size limit aborts the attempt as well. */
+/**
+ * A streamed body that crosses the size limit aborts the attempt as well. fetch() gets a signal aborted without a
+ * reason, which workerd takes as a disconnect of the body it is still sending (body.ts); AbortSignal.any would pass
+ * on a reason, and the runtime would log the cut upload as an uncaught exception.
+ */
 function attemptSignal(signal: AbortSignal | undefined, body: PreparedBody): AbortSignal | undefined {
   if (body.kind !== "streamed") return signal;
   const overLimit = body.overLimit.abort.signal;
-  return signal ? AbortSignal.any([signal, overLimit]) : overLimit;
+  if (!signal) return overLimit;
+  const attempt = new AbortController();
+  const abort = () => attempt.abort();
+  for (const source of [signal, overLimit]) {
+    if (source.aborted) abort();
+    else source.addEventListener("abort", abort, { once: true });
+  }
+  return attempt.signal;
 }
 
 /** Request-side filters in the order written (spec §4: filters SHOULD run in order). A Response ends the request. */
