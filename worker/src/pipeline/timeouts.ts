@@ -63,15 +63,18 @@ export async function attemptWithTimeout(
       return { kind: "connection-error", message: error instanceof Error ? error.message : String(error) };
     }
   }
+  // The attempt's fetch() is aborted without a reason: workerd treats that as a disconnect of a request body it is
+  // still sending, where any reason would be logged as an uncaught exception (body.ts). Which timer fired is read
+  // from `deadline.expired` and `perTryFired`, never from the reason.
   const controller = new AbortController();
   let perTryFired = false;
-  const onDeadline = () => controller.abort(new Error("request timeout"));
+  const onDeadline = () => controller.abort();
   deadlineSignal?.addEventListener("abort", onDeadline);
   const timer =
     backendRequestMs > 0
       ? setTimeout(() => {
           perTryFired = true;
-          controller.abort(new Error("backend request timeout"));
+          controller.abort();
         }, backendRequestMs)
       : null;
   const release = () => {
