@@ -17,7 +17,9 @@ export function captureDraft(draft: UpstreamDraft): UpstreamDraft {
 
 export async function sendMirror(mirror: Mirror, draft: UpstreamDraft, body: Uint8Array<ArrayBuffer> | null, timeoutMs: number): Promise<void> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error("mirror timeout")), timeoutMs);
+  // No abort reason: workerd logs a subrequest body upload that fails with a reason of the worker's own as an uncaught
+  // exception, and treats a reason-free abort as a disconnect (see timeouts.ts).
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const response = await fetch(upstreamRequest(draft, mirror.backend, body, controller.signal));
     await response.body?.cancel();
