@@ -6,7 +6,10 @@ import { type ChildProcess, fork } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { GATEWAY_CLASS_YAML } from "../support/gateway-harness.ts";
+import { pushCompiled } from "../../sync-agent/src/cli/push.ts";
+import { LocalKvStore } from "../../sync-agent/src/publish/local-kv.ts";
+import { GATEWAY_CLASS_YAML, originService } from "../support/gateway-harness.ts";
+import { compileManifests, parseManifests } from "../support/manifests.ts";
 import type { LoadRequest, LoadResult } from "./load-generator.ts";
 
 const GENERATOR = fileURLToPath(new URL("./load-generator.ts", import.meta.url));
@@ -15,6 +18,8 @@ const CONNECTIONS = (process.env.EDGEWAY_BENCH_CONNECTIONS ?? "1,10").split(",")
 /** Pairs of loads (one per side) per connection count. */
 const ROUNDS = Number(process.env.EDGEWAY_BENCH_ROUNDS ?? 20);
 export const HOST = "bench.example";
+/** The bench Gateway (namespace/name in MANIFESTS). */
+export const GATEWAY = "bench/bench";
 export const PATH = "/api/items?page=1";
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ). */
 const TICKS_PER_SECOND = 100;
@@ -248,4 +253,21 @@ function comparisonRows(connections: number, pairs: Pair[], cpuLabels: Record<st
   const failed = (pick: (p: Pair) => Load) => pairs.reduce((n, p) => n + pick(p).non2xx + pick(p).errors, 0);
   rows.push(`| ${c} | non-2xx + errors | ${failed((p) => p.bare)} | ${failed((p) => p.edgeway)} | | |`);
   return rows;
+}
+
+/**
+ * Compiles the bench manifests with the origin Service pointing at `originUrl` and writes the bench Gateway's
+ * snapshot, signed with `secret` as `edgeway push --local` does, into a local KV store in wrangler's --persist-to
+ * layout under `kvDir` (Miniflare reads it with `defaultPersistRoot: <kvDir>/v3`).
+ */
+export async function pushBenchSnapshot(kvDir: string, namespaceId: string, originUrl: string, secret: string): Promise<void> {
+  const kv = new LocalKvStore({ persistTo: kvDir, namespaceId });
+  try {
+    const { snapshots } = await compileManifests([...parseManifests(MANIFESTS), originService({ service: "origin", namespace: "bench" }, originUrl)]);
+    const compiled = snapshots.find((s) => s.gateway === GATEWAY);
+    if (!compiled) throw new Error(`the bench manifests compiled to no snapshot for ${GATEWAY}`);
+    await pushCompiled(kv, [compiled], secret);
+  } finally {
+    await kv.close();
+  }
 }

@@ -17,17 +17,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { pushCompiled } from "../../sync-agent/src/cli/push.ts";
-import { KV_BINDING, LocalKvStore } from "../../sync-agent/src/publish/local-kv.ts";
+import { KV_BINDING } from "../../sync-agent/src/publish/local-kv.ts";
 import { startEchoServer } from "../support/echo-server.ts";
-import { originService } from "../support/gateway-harness.ts";
 import { send } from "../support/http-client.ts";
-import { compileManifests, parseManifests } from "../support/manifests.ts";
 import { bundleWorker, COMPATIBILITY_DATE, edgewayModules } from "../support/worker-bundle.ts";
 import { REPO_ROOT } from "../support/wrangler-dev.ts";
-import { autocannon, compareWorkers, HOST, type LoadRunner, MANIFESTS, PATH, processes } from "./load.ts";
+import { autocannon, compareWorkers, GATEWAY, HOST, type LoadRunner, PATH, processes, pushBenchSnapshot } from "./load.ts";
 
-const GATEWAY = "bench/bench";
 const BARE_HOST = "bare.bench";
 const NAMESPACE_ID = "edgeway-bench";
 
@@ -52,12 +48,7 @@ async function main(): Promise<void> {
     const secret = randomBytes(24).toString("base64url");
     const statusToken = randomBytes(24).toString("base64url");
     const kvDir = join(dir, "kv");
-    const kv = new LocalKvStore({ persistTo: kvDir, namespaceId: NAMESPACE_ID });
-    const { snapshots } = await compileManifests([...parseManifests(MANIFESTS), originService({ service: "origin", namespace: "bench" }, origin.url)]);
-    const compiled = snapshots.find((s) => s.gateway === GATEWAY);
-    if (!compiled) throw new Error(`the bench manifests compiled to no snapshot for ${GATEWAY}`);
-    await pushCompiled(kv, [compiled], secret);
-    await kv.close();
+    await pushBenchSnapshot(kvDir, NAMESPACE_ID, origin.url, secret);
 
     mf = new Miniflare({
       host: "127.0.0.1",

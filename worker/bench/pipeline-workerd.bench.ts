@@ -14,16 +14,11 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { pushCompiled } from "../../sync-agent/src/cli/push.ts";
-import { KV_BINDING, LocalKvStore } from "../../sync-agent/src/publish/local-kv.ts";
-import { processes } from "../../test/bench/load.ts";
-import { originService } from "../../test/support/gateway-harness.ts";
-import { compileManifests, parseManifests } from "../../test/support/manifests.ts";
+import { KV_BINDING } from "../../sync-agent/src/publish/local-kv.ts";
+import { GATEWAY, processes, pushBenchSnapshot } from "../../test/bench/load.ts";
 import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from "../../test/support/worker-bundle.ts";
 import { REPO_ROOT } from "../../test/support/wrangler-dev.ts";
-import { MANIFESTS } from "../../test/bench/load.ts";
 
-const GATEWAY = "bench/bench";
 const NAMESPACE_ID = "edgeway-bench-pipeline";
 const ROUNDS = Number(process.env.EDGEWAY_BENCH_ROUNDS ?? 10);
 const REQUESTS = Number(process.env.EDGEWAY_BENCH_REQUESTS ?? 20_000);
@@ -56,12 +51,7 @@ async function main(): Promise<void> {
     // The bench snapshot, signed as `edgeway push --local` does; its origin is never dialled (fetch is stubbed).
     const secret = randomBytes(24).toString("base64url");
     const kvDir = join(dir, "kv");
-    const kv = new LocalKvStore({ persistTo: kvDir, namespaceId: NAMESPACE_ID });
-    const { snapshots } = await compileManifests([...parseManifests(MANIFESTS), originService({ service: "origin", namespace: "bench" }, "http://127.0.0.1:9")]);
-    const compiled = snapshots.find((s) => s.gateway === GATEWAY);
-    if (!compiled) throw new Error(`the bench manifests compiled to no snapshot for ${GATEWAY}`);
-    await pushCompiled(kv, [compiled], secret);
-    await kv.close();
+    await pushBenchSnapshot(kvDir, NAMESPACE_ID, "http://127.0.0.1:9", secret);
 
     mf = new Miniflare({
       host: "127.0.0.1",

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { normalizePath, normalizeRequest, splitTarget } from "../src/pipeline/normalize.ts";
-import { call, origin, origins, seenBy, uid, type Echo } from "./support/drive.ts";
+import { call, eventually, origin, origins, seenBy, uid, type Echo } from "./support/drive.ts";
 import { backend, prefix, publish, route, rule, snapshot, uniqueGateway } from "./support/snapshots.ts";
 
 afterEach(() => {
@@ -217,16 +217,6 @@ describe("limits (no upstream call)", () => {
     expect(small.status).toBe(200);
   });
 });
-
-async function eventually<T>(probe: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > until) throw new Error(`nothing after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function streamOf(bytes: number): ReadableStream<Uint8Array> {
   let sent = 0;

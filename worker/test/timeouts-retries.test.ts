@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Retry, Rule } from "../../schema/snapshot.ts";
 import { backoffDelay, maxAttempts } from "../src/pipeline/retry.ts";
 import { attemptWithTimeout, RequestDeadline } from "../src/pipeline/timeouts.ts";
-import { call, origin, seenBy, uid } from "./support/drive.ts";
+import { call, eventually, origin, seenBy, uid } from "./support/drive.ts";
 import { backend, publish, route, rule, snapshot, uniqueGateway } from "./support/snapshots.ts";
 import { inject } from "vitest";
 
@@ -101,16 +101,6 @@ function stalledAfter(bytes: number): ReadableStream<Uint8Array> {
       await new Promise(() => {}); // a client that stops sending
     },
   });
-}
-
-async function eventually<T>(probe: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > until) throw new Error(`nothing after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe("retries (spec §7 cases)", () => {

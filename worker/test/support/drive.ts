@@ -65,3 +65,14 @@ export interface Echo {
   headers: Record<string, string[]>;
   pod: string;
 }
+
+/** Polls `probe` every 50 ms until it returns something other than null; throws after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > until) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
