@@ -1,4 +1,5 @@
 import type { Match, Route, Snapshot, StringMatch } from "../../schema/snapshot.ts";
+import { grownTo } from "./grow.ts";
 import { compileRegexInto } from "./regex/compile.ts";
 import { ProgramArena } from "./regex/emit.ts";
 import { normalizePrefix } from "./precedence.ts";
@@ -135,28 +136,36 @@ export function readRoutes(snapshot: Snapshot): RouteRead {
  */
 export class RouteReader {
   private readonly read: RouteRead;
-  private readonly columns: CandidateColumns;
   private readonly conds = new IntList();
   private readonly routeCount: number;
   /** Routes added so far: the index of the next one. */
   private r = 0;
   /** Candidates read so far. */
   private n = 0;
+  /** Length of every per-candidate column (grown by doubling). */
+  private capacity: number;
 
   constructor(listenerCount: number, routeCount: number) {
     this.routeCount = routeCount;
-    const columns = (this.columns = new CandidateColumns(routeCount * 4));
+    const capacity = (this.capacity = Math.max(routeCount * 4, 16));
     this.read = {
       strings: new StringTable(),
       regex: new RegexIds(),
-      candidates: { count: 0, route: columns.route, rule: columns.rule, match: columns.match, condFirst: columns.condFirst, conds: new Int32Array(0) },
+      candidates: {
+        count: 0,
+        route: new Int32Array(capacity),
+        rule: new Int32Array(capacity),
+        match: new Int32Array(capacity),
+        condFirst: new Int32Array(capacity),
+        conds: new Int32Array(0),
+      },
       candidateFirst: new Int32Array(routeCount + 1),
-      key: columns.key,
-      pathClass: columns.pathClass,
-      pathLength: columns.pathLength,
-      anyMethod: columns.anyMethod,
-      headerCount: columns.headerCount,
-      paramCount: columns.paramCount,
+      key: new Int32Array(capacity),
+      pathClass: new Uint8Array(capacity),
+      pathLength: new Int32Array(capacity),
+      anyMethod: new Uint8Array(capacity),
+      headerCount: new Int32Array(capacity),
+      paramCount: new Int32Array(capacity),
       attachFirst: new Int32Array(routeCount + 1),
       attachListener: new IntList(),
       hostFirst: new IntList(),
@@ -166,8 +175,25 @@ export class RouteReader {
     };
   }
 
+  /** Doubles every per-candidate column of the read. */
+  private growColumns(): void {
+    const size = (this.capacity *= 2);
+    const read = this.read;
+    const c = read.candidates;
+    c.route = grownTo(c.route, size);
+    c.rule = grownTo(c.rule, size);
+    c.match = grownTo(c.match, size);
+    c.condFirst = grownTo(c.condFirst, size);
+    read.key = grownTo(read.key, size);
+    read.pathClass = grownTo(read.pathClass, size);
+    read.pathLength = grownTo(read.pathLength, size);
+    read.anyMethod = grownTo(read.anyMethod, size);
+    read.headerCount = grownTo(read.headerCount, size);
+    read.paramCount = grownTo(read.paramCount, size);
+  }
+
   add(route: Route): void {
-    const { read, columns, conds } = this;
+    const { read, conds } = this;
     const { strings, regex } = read;
     const r = this.r++;
     if (r >= this.routeCount) throw new Error(`route table: more than the ${this.routeCount} routes the reader was made for`);
@@ -196,7 +222,7 @@ export class RouteReader {
         const headers = firstOfEachName(match.headers, true);
         const params = firstOfEachName(match.queryParams, false);
         if (!usable(match, headers, params, regex)) continue;
-        if (n === columns.capacity) columns.grow(read);
+        if (n === this.capacity) this.growColumns();
         read.candidates.route[n] = r;
         read.candidates.rule[n] = ruleIndex;
         read.candidates.match[n] = matchIndex;
@@ -229,70 +255,16 @@ export class RouteReader {
 
   /** The read, once every route was added. */
   finish(): RouteRead {
-    const { read, columns, conds, n, routeCount } = this;
+    const { read, conds, n, routeCount } = this;
     if (this.r !== routeCount) throw new Error(`route table: ${this.r} of ${routeCount} routes were read`);
     read.attachFirst[routeCount] = read.attachListener.length;
     read.hostFirst.push(read.hosts.length);
     read.candidateFirst[routeCount] = n;
-    if (n === columns.capacity) columns.grow(read);
+    if (n === this.capacity) this.growColumns();
     read.candidates.count = n;
     read.candidates.condFirst[n] = conds.length;
     read.candidates.conds = conds.copy();
     return read;
-  }
-}
-
-/** The per-candidate arrays of a RouteRead while it is read, grown by doubling. */
-class CandidateColumns {
-  route: Int32Array;
-  rule: Int32Array;
-  match: Int32Array;
-  condFirst: Int32Array;
-  key: Int32Array;
-  pathClass: Uint8Array;
-  pathLength: Int32Array;
-  anyMethod: Uint8Array;
-  headerCount: Int32Array;
-  paramCount: Int32Array;
-
-  constructor(public capacity: number) {
-    this.capacity = Math.max(capacity, 16);
-    this.route = new Int32Array(this.capacity);
-    this.rule = new Int32Array(this.capacity);
-    this.match = new Int32Array(this.capacity);
-    this.condFirst = new Int32Array(this.capacity);
-    this.key = new Int32Array(this.capacity);
-    this.pathClass = new Uint8Array(this.capacity);
-    this.pathLength = new Int32Array(this.capacity);
-    this.anyMethod = new Uint8Array(this.capacity);
-    this.headerCount = new Int32Array(this.capacity);
-    this.paramCount = new Int32Array(this.capacity);
-  }
-
-  /** Doubles every column and points `read` at the new ones. */
-  grow(read: RouteRead): void {
-    const size = this.capacity * 2;
-    const int = (a: Int32Array): Int32Array => {
-      const next = new Int32Array(size);
-      next.set(a);
-      return next;
-    };
-    const byte = (a: Uint8Array): Uint8Array => {
-      const next = new Uint8Array(size);
-      next.set(a);
-      return next;
-    };
-    this.capacity = size;
-    read.candidates.route = this.route = int(this.route);
-    read.candidates.rule = this.rule = int(this.rule);
-    read.candidates.match = this.match = int(this.match);
-    read.candidates.condFirst = this.condFirst = int(this.condFirst);
-    read.key = this.key = int(this.key);
-    read.pathClass = this.pathClass = byte(this.pathClass);
-    read.pathLength = this.pathLength = int(this.pathLength);
-    read.anyMethod = this.anyMethod = byte(this.anyMethod);
-    read.headerCount = this.headerCount = int(this.headerCount);
-    read.paramCount = this.paramCount = int(this.paramCount);
   }
 }
 
@@ -343,8 +315,6 @@ export class IntList {
   }
 
   private grow(): void {
-    const next = new Int32Array(this.items.length * 2);
-    next.set(this.items);
-    this.items = next;
+    this.items = grownTo(this.items, this.items.length * 2);
   }
 }

@@ -1,3 +1,4 @@
+import { doubledUntil, grownTo } from "./grow.ts";
 import { keyHash } from "./table-format.ts";
 
 /**
@@ -110,18 +111,14 @@ export class StringTable {
   }
 
   private growBytes(extra: number): void {
-    let size = this.bytes.length * 2;
-    while (size < this.used + extra) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.bytes.subarray(0, this.used));
-    this.bytes = next;
+    this.bytes = grownTo(this.bytes.subarray(0, this.used), doubledUntil(this.bytes.length, this.used + extra));
   }
 
   private growIds(): void {
-    const grow = <T extends Int32Array | Uint32Array>(a: T, next: T): T => (next.set(a), next);
-    this.offs = grow(this.offs, new Int32Array(this.offs.length * 2));
-    this.lens = grow(this.lens, new Int32Array(this.lens.length * 2));
-    this.hashes = grow(this.hashes, new Uint32Array(this.hashes.length * 2));
+    const size = this.offs.length * 2;
+    this.offs = grownTo(this.offs, size);
+    this.lens = grownTo(this.lens, size);
+    this.hashes = grownTo(this.hashes, size);
   }
 
   private rehash(): void {

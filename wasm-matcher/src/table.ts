@@ -22,6 +22,7 @@ import {
   homeSlot,
   mixTag,
 } from "./table-format.ts";
+import { doubledUntil, grownTo } from "./grow.ts";
 import { buildTableModel, type TableModel } from "./table-model.ts";
 import type { RegexIds, RouteRead } from "./table-read.ts";
 import type { StringTable } from "./table-strings.ts";
@@ -335,11 +336,7 @@ class U32List {
   }
 
   private grow(extra: number): void {
-    let size = this.words.length * 2;
-    while (size < this.length + extra) size *= 2;
-    const next = new Uint32Array(size);
-    next.set(this.words.subarray(0, this.length));
-    this.words = next;
+    this.words = grownTo(this.words.subarray(0, this.length), doubledUntil(this.words.length, this.length + extra));
   }
 }
 
