@@ -77,7 +77,7 @@ export function buildTableModel(snapshot: Snapshot, packKeys = true, read: Route
   const { groupCount, memberRoute, memberGroup } = joinGroups(read, listeners, listenerPattern, slots);
   slots.resolve(read.candidates.conds);
 
-  const sorted = sortByPrecedence(read, routeOrder(snapshot), packKeys);
+  const sorted = sortByPrecedence(read, routeOrder(routes, read.created, read.inNameOrder), packKeys);
   const layout = placeCandidates(read, sorted, groupCount, memberRoute, memberGroup);
   const model = splitIntoBuckets(layout, groupCount, read);
   return {
@@ -189,7 +189,7 @@ class NameSlots {
  * most 2^53) and a plain numeric sort of those replaces some 450,000 comparator calls at 30,000 candidates; the key
  * decodes back to the id. `packKeys` false (or a key space too large) sorts with the comparator.
  */
-function sortByPrecedence(read: RouteRead, rank: number[], packKeys: boolean): Int32Array {
+function sortByPrecedence(read: RouteRead, rank: Int32Array, packKeys: boolean): Int32Array {
   const { pathClass, pathLength, anyMethod, headerCount, paramCount, candidateFirst } = read;
   const route = read.candidates.route;
   const n = read.candidates.count;
@@ -228,7 +228,7 @@ function sortByPrecedence(read: RouteRead, rank: number[], packKeys: boolean): I
     }
     return sorted;
   }
-  const routeRank = Int32Array.from(rank);
+  const routeRank = rank;
   for (let i = 0; i < n; i++) sorted[i] = i;
   return sorted.sort(
     (a, b) =>

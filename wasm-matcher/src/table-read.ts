@@ -2,7 +2,7 @@ import type { Match, Route, Snapshot, StringMatch } from "../../schema/snapshot.
 import { grownTo } from "./grow.ts";
 import { compileRegexInto } from "./regex/compile.ts";
 import { ProgramArena } from "./regex/emit.ts";
-import { normalizePrefix } from "./precedence.ts";
+import { compareRouteNames, creationTime, prefixLength } from "./precedence.ts";
 import { Cond } from "./table-format.ts";
 import { StringTable } from "./table-strings.ts";
 
@@ -63,7 +63,8 @@ function entryName(e: StringMatch, header: boolean): string {
 
 /**
  * compileRegex once per pattern per table, numbered in order of first use, the programs back to back in one arena;
- * a rejected pattern is remembered as -1.
+ * a rejected pattern is remembered as -1. Programs are also kept across tables (programCache): the agent rebuilds a
+ * Gateway's table on every change, and most of its patterns were compiled for the table before.
  */
 export class RegexIds {
   readonly arena = new ProgramArena();
@@ -74,16 +75,44 @@ export class RegexIds {
   id(pattern: string): number {
     let id = this.ids.get(pattern);
     if (id === undefined) {
-      const compiled = compileRegexInto(pattern, this.arena);
-      id = compiled.ok ? this.offsets.push(this.arena.length) - 2 : -1;
+      id = this.add(pattern);
       this.ids.set(pattern, id);
     }
     return id;
   }
 
+  private add(pattern: string): number {
+    const known = programCache.get(pattern);
+    if (known === null) return -1;
+    if (known !== undefined) this.arena.append(known);
+    else {
+      const compiled = compileRegexInto(pattern, this.arena);
+      const program = compiled.ok ? this.arena.bytes.slice(compiled.offset, this.arena.length) : null;
+      cacheProgram(pattern, program);
+      if (program === null) return -1;
+    }
+    return this.offsets.push(this.arena.length) - 2;
+  }
+
   get count(): number {
     return this.offsets.length - 1;
   }
+}
+
+/** Compiled programs by pattern (null: rejected), for every table this process builds; emptied when full. */
+const programCache = new Map<string, Uint8Array | null>();
+const PROGRAM_CACHE_ENTRIES = 1 << 16;
+const PROGRAM_CACHE_BYTES = 16 << 20;
+let programCacheBytes = 0;
+
+function cacheProgram(pattern: string, program: Uint8Array | null): void {
+  const bytes = pattern.length * 2 + (program === null ? 0 : program.length);
+  if (programCache.size >= PROGRAM_CACHE_ENTRIES || programCacheBytes + bytes > PROGRAM_CACHE_BYTES) {
+    programCache.clear();
+    programCacheBytes = 0;
+  }
+  programCache.set(pattern, program);
+  programCacheBytes += bytes;
 }
 
 /**
@@ -118,6 +147,10 @@ export interface RouteRead {
   routesByListener: number[][];
   /** Header (lower-case) and query-param names by interned id. */
   names: string[];
+  /** Per route: creationTime (precedence.ts), for routeOrder. */
+  created: Float64Array;
+  /** Whether the routes are in "{namespace}/{name}" order (precedence.ts compareRouteNames), as the compiler sorts them. */
+  inNameOrder: boolean;
 }
 
 /** One pass over the snapshot's routes: attachments, host patterns, and a candidate per usable match of an attached route. */
@@ -142,6 +175,8 @@ export class RouteReader {
   private r = 0;
   /** Candidates read so far. */
   private n = 0;
+  /** The route added last. */
+  private previous: Route | null = null;
   /** Length of every per-candidate column (grown by doubling). */
   private capacity: number;
 
@@ -149,7 +184,8 @@ export class RouteReader {
     this.routeCount = routeCount;
     const capacity = (this.capacity = Math.max(routeCount * 4, 16));
     this.read = {
-      strings: new StringTable(),
+      // Some three strings per route (paths, hosts, condition values).
+      strings: new StringTable(routeCount * 4),
       regex: new RegexIds(),
       candidates: {
         count: 0,
@@ -172,6 +208,8 @@ export class RouteReader {
       hosts: new IntList(),
       routesByListener: Array.from({ length: listenerCount }, (): number[] => []),
       names: [],
+      created: new Float64Array(routeCount),
+      inNameOrder: true,
     };
   }
 
@@ -198,6 +236,9 @@ export class RouteReader {
     const r = this.r++;
     if (r >= this.routeCount) throw new Error(`route table: more than the ${this.routeCount} routes the reader was made for`);
     let n = this.n;
+    read.created[r] = creationTime(route.creationTimestamp);
+    if (this.previous !== null && read.inNameOrder && compareRouteNames(this.previous, route) > 0) read.inNameOrder = false;
+    this.previous = route;
     read.attachFirst[r] = read.attachListener.length;
     read.candidateFirst[r] = n;
     let attached = false;
@@ -279,10 +320,10 @@ function readPath(read: RouteRead, n: number, path: Match["path"], strings: Stri
     read.key[n] = strings.intern(path.value);
   } else {
     // "Most characters" of a PathPrefix counts the value without its ignored trailing "/" (spec §3).
-    const normalized = normalizePrefix(path.value);
+    const length = prefixLength(path.value);
     read.pathClass[n] = PathClass.PathPrefix;
-    read.pathLength[n] = normalized.length;
-    read.key[n] = strings.intern(normalized);
+    read.pathLength[n] = length;
+    read.key[n] = strings.intern(path.value, 0, false, length);
   }
 }
 

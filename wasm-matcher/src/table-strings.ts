@@ -13,52 +13,78 @@ import { keyHash } from "./table-format.ts";
 export class StringTable {
   /** Number of strings; ids are 0 .. count-1 in order of first intern. */
   count = 0;
-  private bytes = new Uint8Array(64 * 1024);
+  private bytes: Uint8Array;
   private used = 0;
-  private offs = new Int32Array(1024);
-  private lens = new Int32Array(1024);
-  private hashes = new Uint32Array(1024);
-  /** Open addressing on the hash, load factor <= 0.5: id + 1, 0 = empty. */
-  private slots = new Int32Array(2048);
+  private offs: Int32Array;
+  private lens: Int32Array;
+  private hashes: Uint32Array;
+  /**
+   * Open addressing on the hash, load factor <= 0.5: pairs (id + 1, hash), 0 = empty, so a probe reads the hash from
+   * the slot's own cache line instead of from `hashes`.
+   */
+  private slots: Int32Array;
   private readonly unpaired = new Map<string, number>();
   private static encoder = new TextEncoder();
+
+  /** `expected`: about how many strings will be interned (the arrays start that large and grow past it). */
+  constructor(expected = 1024) {
+    let ids = 1024;
+    while (ids < expected) ids *= 2;
+    this.bytes = new Uint8Array(ids * 16);
+    this.offs = new Int32Array(ids);
+    this.lens = new Int32Array(ids);
+    this.hashes = new Uint32Array(ids);
+    this.slots = new Int32Array(ids * 4);
+  }
 
   /**
    * The id of `s.slice(from)`, lower-cased first when `lower` (as String.prototype.toLowerCase: ASCII strings are
    * mapped here without building the lower-case or sliced string).
    */
-  intern(s: string, from = 0, lower = false): number {
-    const chars = s.length - from;
+  intern(s: string, from = 0, lower = false, to = s.length): number {
+    const chars = to - from;
     // At most 3 UTF-8 bytes per UTF-16 code unit.
     if (this.used + chars * 3 > this.bytes.length) this.growBytes(chars * 3);
     const buffer = this.bytes;
     const off = this.used;
+    // keyHash (table-format.ts) of the bytes as they are written: murmur3_32's body per 4 bytes, the tail, the length.
+    let h = 0;
+    let word = 0;
     for (let i = 0; i < chars; i++) {
       let c = s.charCodeAt(from + i);
-      if (c >= 0x80) return this.internText(lower ? s.toLowerCase().slice(from) : from > 0 ? s.slice(from) : s);
+      if (c >= 0x80) return this.internText(s.slice(from, to), lower);
       if (lower && c >= 0x41 && c <= 0x5a) c += 0x20;
       buffer[off + i] = c;
+      word |= c << ((i & 3) << 3);
+      if ((i & 3) === 3) {
+        h ^= scramble(word);
+        h = (h << 13) | (h >>> 19);
+        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        word = 0;
+      }
     }
-    return this.find(off, chars);
+    return this.find(off, chars, (h ^ scramble(word) ^ chars) >>> 0);
   }
 
   /** Interns a string that is not all ASCII. */
-  private internText(s: string): number {
+  private internText(text: string, lower: boolean): number {
+    const s = lower ? text.toLowerCase() : text;
     if (hasLoneSurrogate(s)) return this.internUnpaired(s);
     if (this.used + s.length * 3 > this.bytes.length) this.growBytes(s.length * 3);
     const off = this.used;
     const len = StringTable.encoder.encodeInto(s, this.bytes.subarray(off)).written;
-    return this.find(off, len);
+    return this.find(off, len, keyHash(this.bytes, off, off + len));
   }
 
   /** The id of the bytes just written at the end of the buffer: an earlier equal string's, or a new one. */
-  private find(off: number, len: number): number {
+  private find(off: number, len: number, hash: number): number {
     const buffer = this.bytes;
-    const hash = keyHash(buffer, off, off + len);
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let slot = hash & mask;
-    for (let id = this.slots[slot]! - 1; id >= 0; id = this.slots[slot]! - 1) {
-      if (this.hashes[id] === hash && this.lens[id] === len && sameBytes(buffer, this.offs[id]!, off, len)) return id;
+    for (let entry = slots[slot * 2]!; entry !== 0; entry = slots[slot * 2]!) {
+      const id = entry - 1;
+      if (slots[slot * 2 + 1] === (hash | 0) && this.lens[id] === len && sameBytes(buffer, this.offs[id]!, off, len)) return id;
       slot = (slot + 1) & mask;
     }
     this.used = off + len;
@@ -88,8 +114,9 @@ export class StringTable {
     this.offs[id] = off;
     this.lens[id] = len;
     this.hashes[id] = hash;
-    this.slots[slot] = id + 1;
-    if (this.count * 2 > this.slots.length) this.rehash();
+    this.slots[slot * 2] = id + 1;
+    this.slots[slot * 2 + 1] = hash;
+    if (this.count * 4 > this.slots.length) this.rehash();
     return id;
   }
 
@@ -122,16 +149,25 @@ export class StringTable {
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (const entry of this.slots) {
-      if (entry === 0) continue;
-      let slot = this.hashes[entry - 1]! & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = entry;
+    const old = this.slots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = (slots.length >> 1) - 1;
+    for (let k = 0; k < old.length; k += 2) {
+      if (old[k] === 0) continue;
+      let slot = old[k + 1]! & mask;
+      while (slots[slot * 2] !== 0) slot = (slot + 1) & mask;
+      slots[slot * 2] = old[k]!;
+      slots[slot * 2 + 1] = old[k + 1]!;
     }
     this.slots = slots;
   }
+}
+
+/** murmur3's per-word scramble (table-format.ts hashTail). */
+function scramble(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
 }
 
 function sameBytes(bytes: Uint8Array, a: number, b: number, len: number): boolean {

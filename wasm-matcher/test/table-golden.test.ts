@@ -15,7 +15,9 @@ import { describe, expect, it } from "vitest";
 import { SCHEMA_VERSION, type Listener, type Match, type Route, type Snapshot, type StringMatch } from "../../schema/snapshot.ts";
 import { compileRegex } from "../src/regex/compile.ts";
 import { compileRouteTable } from "../src/table.ts";
+import { compareRouteNames } from "../src/precedence.ts";
 import { buildTableModel } from "../src/table-model.ts";
+import { readRoutes } from "../src/table-read.ts";
 import { flagsArbitrary, genArbitrary, renderRe2, rng, withFlags } from "./regex-fixtures/grammar.ts";
 import { listener, match, route, rule } from "./snapshot-builder.ts";
 
@@ -110,6 +112,11 @@ describe("route table bytes", () => {
       else expect(sha256(table)).toBe(expected);
     });
   }
+
+  it("the same snapshot compiled again (its regex programs now cached) gives the same bytes", () => {
+    const snapshot = randomSnapshot(400, 13);
+    expect(sha256(compileRouteTable(structuredClone(snapshot)))).toBe(sha256(compileRouteTable(snapshot)));
+  });
 });
 
 describe("precedence sort", () => {
@@ -121,6 +128,17 @@ describe("precedence sort", () => {
       expect(packed.layout.length).toBeGreaterThan(routes);
       expect(packed.layout).toEqual(compared.layout);
     }
+  });
+
+  it("routes in name order rank by time and index as the name comparator ranks them", () => {
+    const snapshot = randomSnapshot(1000, 14);
+    snapshot.routes.sort(compareRouteNames);
+    const read = readRoutes(snapshot);
+    expect(read.inNameOrder).toBe(true);
+    const byNumbers = buildTableModel(snapshot, true, read);
+    const slow = readRoutes(snapshot);
+    slow.inNameOrder = false;
+    expect(byNumbers.layout).toEqual(buildTableModel(snapshot, true, slow).layout);
   });
 });
 

@@ -243,7 +243,20 @@ export class ProgramArena {
   /** Appends the program for `node` (whose size the caller has checked); returns its offset in `bytes`. */
   add(node: Node): number {
     const b = build(node);
-    const size = programLength(b);
+    const at = this.reserve(programLength(b));
+    writeProgram(b, this.view, this.bytes, at);
+    return at;
+  }
+
+  /** Appends a program emitted before (programs hold no absolute offsets); returns its offset in `bytes`. */
+  append(program: Uint8Array): number {
+    const at = this.reserve(program.length);
+    this.bytes.set(program, at);
+    return at;
+  }
+
+  /** Makes room for `size` more bytes; returns where they start. */
+  private reserve(size: number): number {
     if (this.length + size > this.bytes.length) {
       let capacity = this.bytes.length * 2;
       while (capacity < this.length + size) capacity *= 2;
@@ -253,7 +266,6 @@ export class ProgramArena {
       this.view = new DataView(next.buffer);
     }
     const at = this.length;
-    writeProgram(b, this.view, this.bytes, at);
     this.length = at + size;
     return at;
   }
