@@ -1,7 +1,11 @@
 /**
  * `npm run bench -- match`: route lookup cost of the wasm matcher (full Gateway API matching, boundary copy
  * included), the TS reference, and Hono's routers, find-my-way and memoirist on the path-only subset, at 100 to
- * 100,000 routes; plus table size, instantiate + load time and the regex worst case. Prints tables of medians.
+ * 100,000 routes; plus table size, instantiate + load time and the regex worst case.
+ *
+ * Every lookup column at every route count is one cell of interleaved rounds (rounds.ts): each round runs every cell
+ * on the same stretch of the request stream, in a shuffled order, and the tables give the median over rounds with
+ * its quartiles, and ratios (wasm / memoirist, growth 1k -> 10k) taken within each round.
  */
 import FindMyWay from "find-my-way";
 import os from "node:os";
@@ -9,71 +13,29 @@ import { RegExpRouter } from "hono/router/reg-exp-router";
 import { SmartRouter } from "hono/router/smart-router";
 import { TrieRouter } from "hono/router/trie-router";
 import { Memoirist } from "memoirist";
-import { newMatchOutcome, type Matcher, type MatchRequest } from "../src/api.ts";
+import { newMatchOutcome, type MatchRequest } from "../src/api.ts";
 import { loadMatcherModule } from "../src/load-node.ts";
 import { createReferenceMatcher } from "../src/reference.ts";
 import { compileRouteTable } from "../src/table.ts";
-import { createWasmMatcher } from "../src/wasm.ts";
+import { H } from "../src/table-format.ts";
+import { createWasmMatcher, readHeaderNames, tableReadsHost } from "../src/wasm.ts";
 import { listener, match, regex, route, rule, snapshot } from "../test/snapshot-builder.ts";
 import { gatewayRequest, gatewaySnapshot, pathOnlySnapshot, pathRequest, pathRoute, requestIndexes } from "./fixtures.ts";
+import { clockName, paired, quantile, runRounds, summary, type Cell } from "./rounds.ts";
 
-/** MATCH_BENCH_SIZES=1000,10000 runs only those route counts. */
+/** MATCH_BENCH_SIZES=1000,10000 runs only those route counts (all of them in the same rounds). */
 const SIZES = process.env.MATCH_BENCH_SIZES?.split(",").map(Number) ?? [100, 1_000, 10_000, 100_000];
-const RUNS = 7;
-const module = loadMatcherModule();
-
-/** Requests are built in batches of this many before each timed loop: fresh strings, still in cache as at the edge. */
-const BATCH = 1_000;
-
 /**
- * Median over RUNS of the mean ns per lookup over a fixed request stream, for each lookup function. Only the lookups
- * are timed: each batch of request objects is built first (fresh strings made by concatenation, one object per
- * lookup, never reused), then the timed loop runs the lookup on each. Every router gets the same stream and the same
- * treatment. The functions take turns run by run (in alternating order), so background work that fades over the
- * runs, such as the collector still busy with the garbage of building a 10,000-route snapshot and table, weighs on
- * every column alike instead of on whichever is timed first. Measured in process CPU time, not wall time, so that
- * other work on a shared machine (time spent descheduled) does not count; set BENCH_CLOCK=wall for wall-clock figures.
+ * Recorded rounds (MATCH_BENCH_ROUNDS) after WARMUP unrecorded ones: 101, or 41 with 100,000 routes, where the full
+ * collection before each round takes seconds.
  */
-function nsPerOpEach<R>(make: (i: number, k: number) => R, lookups: ((request: R) => unknown)[], indexes: Uint32Array): number[] {
-  const runs: number[][] = lookups.map(() => []);
-  const batch: R[] = [];
-  for (let r = 0; r < RUNS + 1; r++) {
-    for (let turn = 0; turn < lookups.length; turn++) {
-      const which = r % 2 === 0 ? turn : lookups.length - 1 - turn;
-      const lookup = lookups[which]!;
-      let sink = 0;
-      let ns = 0;
-      for (let start = 0; start < indexes.length; start += BATCH) {
-        const end = Math.min(start + BATCH, indexes.length);
-        batch.length = 0;
-        for (let k = start; k < end; k++) batch.push(make(indexes[k]!, k));
-        const t0 = clockNs();
-        for (let j = 0; j < batch.length; j++) if (lookup(batch[j]!) !== undefined) sink++;
-        ns += clockNs() - t0;
-      }
-      if (sink < 0) console.log(sink);
-      if (r > 0) runs[which]!.push(ns / indexes.length); // run 0 warms up
-    }
-  }
-  return runs.map(median);
-}
-
-function nsPerOp<R>(make: (i: number, k: number) => R, lookup: (request: R) => unknown, indexes: Uint32Array): number {
-  return nsPerOpEach(make, [lookup], indexes)[0]!;
-}
-
-const WALL = process.env.BENCH_CLOCK === "wall";
-
-function clockNs(): number {
-  if (WALL) return Number(process.hrtime.bigint());
-  const u = process.cpuUsage();
-  return (u.user + u.system) * 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
+const ROUNDS = Number(process.env.MATCH_BENCH_ROUNDS ?? (Math.max(...SIZES) >= 100_000 ? 41 : 101));
+const WARMUP = 5;
+/** Lookups per cell and round (MATCH_BENCH_LOOKUPS): built first, fresh strings, still in cache as at the edge. */
+const LOOKUPS = Number(process.env.MATCH_BENCH_LOOKUPS ?? 1_000);
+/** A round counts as at full machine speed when each copy floor is within this factor of its 10th percentile. */
+const FULL_SPEED = 1.25;
+const module = loadMatcherModule();
 
 function timeMs(f: () => void, runs = 5): number {
   const xs: number[] = [];
@@ -82,34 +44,22 @@ function timeMs(f: () => void, runs = 5): number {
     f();
     xs.push(performance.now() - t0);
   }
-  return median(xs);
+  return quantile(xs, 0.5);
 }
 
-function lookupsFor(n: number): number {
-  return n >= 100_000 ? 100_000 : 200_000;
-}
-
-function fmt(x: number | null): string {
-  return x === null ? "n/a" : x >= 100 ? x.toFixed(0) : x.toFixed(1);
-}
-
-interface Row {
-  routes: number;
-  cells: (number | null)[];
-}
-
-function printTable(title: string, columns: string[], rows: Row[]): void {
-  console.log(`\n### ${title}\n`);
-  console.log(`| routes | ${columns.join(" | ")} |`);
-  console.log(`|---:|${columns.map(() => "---:").join("|")}|`);
-  for (const r of rows) console.log(`| ${r.routes.toLocaleString("en-US")} | ${r.cells.map(fmt).join(" | ")} |`);
+/** The slow columns (the TS reference, Hono's RegExpRouter at 10,000 routes) run fewer of each round's lookups. */
+function slowLookups(nsPerLookup: number): number {
+  return Math.max(20, Math.min(LOOKUPS, Math.round((LOOKUPS * 1_000) / nsPerLookup)));
 }
 
 /**
  * Hono's RegExpRouter compiles all routes into one regex on the first match: about 30 s at 10,000 routes on the
- * bench machine and far longer at 100,000, so Hono is measured up to HONO_MAX_ROUTES (its build time is printed).
+ * bench machine and far longer at 100,000, so Hono is measured up to HONO_MAX_ROUTES (its build time is printed;
+ * MATCH_BENCH_HONO_MAX_ROUTES=1000 saves the minute the two builds take at 10,000).
  */
-const HONO_MAX_ROUTES = 10_000;
+const HONO_MAX_ROUTES = Number(process.env.MATCH_BENCH_HONO_MAX_ROUTES ?? 10_000);
+const HONO_ROUTERS = ["hono RegExpRouter", "hono SmartRouter (default)"];
+const PATH_ROUTERS = [...HONO_ROUTERS, "find-my-way", "memoirist"];
 
 function jsRouters(n: number): Record<string, ((path: string) => unknown) | null> {
   const fmw = FindMyWay();
@@ -130,7 +80,7 @@ function jsRouters(n: number): Record<string, ((path: string) => unknown) | null
   const built = (name: string, f: () => void): void => {
     const t0 = performance.now();
     f();
-    console.log(`  ${name} at ${n} routes: first match (builds the matcher) ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(`  ${name} at ${n.toLocaleString("en-US")} routes: first match (builds the matcher) ${(performance.now() - t0).toFixed(0)} ms`);
   };
   if (hono && smart) {
     built("hono RegExpRouter", () => hono.match("GET", "/svc1/v2/x"));
@@ -144,102 +94,202 @@ function jsRouters(n: number): Record<string, ((path: string) => unknown) | null
   };
 }
 
-const copyBuffer = new Uint8Array(64 * 1024);
-const copyWords = new Int32Array(18);
-const copyEncoder = new TextEncoder();
-const copyOutcome = newMatchOutcome();
+/**
+ * The part of a wasm lookup no matcher can avoid with this request stream: what the wrapper's matchInto() does
+ * outside the wasm, step for step (src/wasm.ts write() and matchInto(): the request words, the strings the table
+ * reads joined, the header values it names fetched, one encodeInto that flattens and copies them, the offsets, the
+ * caller's outcome object filled from the result words), without the call. wasm minus this is the matching itself.
+ */
+function copyFloor(table: Uint8Array): (request: MatchRequest) => unknown {
+  const buffer = new Uint8Array(64 * 1024);
+  const headerNames = readHeaderNames(table);
+  const headerValues: (string | null)[] = headerNames.map(() => null);
+  const readsHost = tableReadsHost(table);
+  const readsQuery = new DataView(table.buffer, table.byteOffset, table.byteLength).getUint32(H.QueryNameCount * 4, true) > 0;
+  const words = new Int32Array(16 + 2 * headerNames.length);
+  const encoder = new TextEncoder();
+  const out = newMatchOutcome();
+  const place = (at: number, length: number, wordIndex: number): number => {
+    words[wordIndex] = at;
+    words[wordIndex + 1] = length;
+    return at + length;
+  };
+  return (request) => {
+    words[0] = request.scheme === "https" ? 1 : 0;
+    words[1] = request.port;
+    const method = request.method;
+    const host = readsHost ? request.host : "";
+    const path = request.path;
+    const query = readsQuery ? request.query : "";
+    let joined = method + host + path + query;
+    for (let i = 0; i < headerNames.length; i++) {
+      const value = request.header(headerNames[i]!);
+      headerValues[i] = value;
+      if (value !== null) joined += value;
+    }
+    if (joined.length > buffer.length) return null;
+    if (encoder.encodeInto(joined, buffer).written !== joined.length) return null;
+    let at = 0;
+    at = place(at, method.length, 2);
+    at = place(at, host.length, 4);
+    at = place(at, path.length, 6);
+    at = place(at, query.length, 8);
+    for (let i = 0; i < headerNames.length; i++) {
+      const value = headerValues[i] as string | null;
+      if (value === null) words[16 + 2 * i + 1] = -1;
+      else at = place(at, value.length, 16 + 2 * i);
+    }
+    out.kind = "match";
+    out.listener = words[10]!;
+    out.route = words[11]!;
+    out.rule = words[12]!;
+    out.match = words[13]!;
+    return out;
+  };
+}
+
+interface Size {
+  routes: number;
+  full: Cell;
+  floor: Cell;
+  reference: Cell | null;
+  pathWasm: Cell;
+  routers: (Cell | null)[];
+}
+
+/** Builds every matcher of one route count (and prints its table size and build times). */
+function buildSize(n: number, indexesFor: (n: number) => Uint32Array): { size: Size; tableRow: string } {
+  const snap = gatewaySnapshot(n);
+  const table = compileRouteTable(snap);
+  const wasm = createWasmMatcher(module, snap, table);
+  const indexes = indexesFor(n);
+  const cell = (column: string, make: Cell["make"], lookup: Cell["lookup"], lookups = LOOKUPS): Cell => ({ column, routes: n, make, lookup, indexes, lookups });
+  const fullOut = newMatchOutcome();
+  const full = cell("wasm matchInto", gatewayRequest, (r) => wasm.matchInto(r, fullOut));
+  const floor = cell("copy floor", gatewayRequest, copyFloor(table));
+  // The reference is O(routes) per lookup (about 50 ns per route here).
+  const ref = n <= 10_000 ? createReferenceMatcher(snap) : null;
+  const reference = ref && cell("TS reference", gatewayRequest, (r) => ref.match(r), slowLookups(50 * n));
+  const compileMs = timeMs(() => compileRouteTable(snap), 3);
+  const loadMs = timeMs(() => createWasmMatcher(module, snap, table), 7);
+  const tableRow = `| ${n.toLocaleString("en-US")} | ${(table.length / 1024).toFixed(1)} | ${(table.length / n).toFixed(1)} | ${compileMs.toFixed(1)} | ${loadMs.toFixed(1)} |`;
+
+  const pathSnap = pathOnlySnapshot(n);
+  const pathMatcher = createWasmMatcher(module, pathSnap);
+  const pathOut = newMatchOutcome();
+  const pathWasm = cell("path-only wasm", pathRequest, (r) => pathMatcher.matchInto(r, pathOut));
+  const finds = jsRouters(n);
+  // Hono's RegExpRouter at 10,000 routes takes tens of microseconds per lookup.
+  const routers = PATH_ROUTERS.map((name) => {
+    const find = finds[name];
+    if (!find) return null;
+    return cell(name, pathRequest, (r) => find(r.path), HONO_ROUTERS.includes(name) ? slowLookups(4 * n) : LOOKUPS);
+  });
+  return { size: { routes: n, full, floor, reference, pathWasm, routers }, tableRow };
+}
+
+function row(routes: number, cells: string[]): string {
+  return `| ${routes.toLocaleString("en-US")} | ${cells.join(" | ")} |`;
+}
+
+function header(first: string, columns: string[]): string {
+  return `| ${first} | ${columns.join(" | ")} |\n|---:|${columns.map(() => "---:").join("|")}|`;
+}
 
 /**
- * The part of a wasm lookup no matcher can avoid with this request stream: what the wrapper's matchInto() does before
- * and after the wasm call (the request words, the join of the strings the table reads, one encodeInto that flattens
- * and copies them, the offsets, the caller's outcome object filled), without the call. wasm minus this is the
- * matching itself.
+ * The bench machine switches for seconds at a time between a fast state and one where memory-bound work (the copy
+ * floor, the lookups) takes up to 2x as long while a pure arithmetic loop does not slow down: other processes' memory
+ * traffic. The medians over all rounds move with the share of slow rounds in a run; this table keeps the rounds in
+ * which the machine ran at full speed, told by the copy floor, the most allocation- and memory-bound cell.
  */
-function copyOnly(r: MatchRequest): unknown {
-  copyWords[0] = r.scheme === "https" ? 1 : 0;
-  copyWords[1] = r.port;
-  const tenant = r.header("x-tenant");
-  const joined = r.method + r.host + r.path + r.query + (tenant ?? "");
-  if (copyEncoder.encodeInto(joined, copyBuffer).written !== joined.length) return null;
-  copyWords[2] = 0;
-  copyWords[3] = r.method.length;
-  copyWords[4] = r.method.length;
-  copyWords[5] = r.host.length;
-  copyWords[6] = r.method.length + r.host.length;
-  copyWords[7] = r.path.length;
-  copyWords[8] = copyWords[6] + r.path.length;
-  copyWords[9] = r.query.length;
-  copyWords[16] = copyWords[8] + r.query.length;
-  copyWords[17] = tenant === null ? -1 : tenant.length;
-  copyOutcome.kind = "match";
-  copyOutcome.listener = copyWords[0];
-  copyOutcome.route = copyWords[5];
-  copyOutcome.rule = copyWords[3];
-  copyOutcome.match = 0;
-  return copyOutcome;
+function printFullSpeed(sizes: Size[], of: (c: Cell | null) => number[] | null): void {
+  const floors = sizes.map((s) => of(s.floor)!);
+  const fastest = floors.map((f) => quantile(f, 0.1));
+  const fast = floors[0]!.map((_, r) => r).filter((r) => floors.every((f, i) => f[r]! <= FULL_SPEED * fastest[i]!));
+  if (fast.length < 5) {
+    console.log(`\n(${fast.length} of ${ROUNDS} rounds at full machine speed: the machine was busy throughout, no full-speed table)`);
+    return;
+  }
+  const pick = (c: Cell | null) => (c === null ? null : fast.map((r) => of(c)![r]!));
+  const within = Math.round((FULL_SPEED - 1) * 100);
+  console.log(`\n### Rounds at full machine speed: the ${fast.length} of ${ROUNDS} rounds whose copy floor was within ${within}% of its 10th percentile at every size, ns/op: median (q1–q3)\n`);
+  console.log(header("routes", ["wasm matchInto", "copy floor", "wasm minus floor", "path-only wasm", "find-my-way", "memoirist", "wasm full / memoirist", "growth of wasm full"]));
+  const memoirist = PATH_ROUTERS.indexOf("memoirist");
+  const fmw = PATH_ROUTERS.indexOf("find-my-way");
+  for (const [i, s] of sizes.entries()) {
+    const full = pick(s.full)!;
+    const prev = i > 0 ? pick(sizes[i - 1]!.full)! : null;
+    console.log(
+      row(s.routes, [
+        summary(full),
+        summary(pick(s.floor)),
+        summary(paired(full, pick(s.floor)!, (a, b) => a - b)),
+        summary(pick(s.pathWasm)),
+        summary(pick(s.routers[fmw]!)),
+        summary(pick(s.routers[memoirist]!)),
+        summary(paired(full, pick(s.routers[memoirist]!)!), 2),
+        prev ? summary(paired(full, prev), 2) : "",
+      ]),
+    );
+  }
 }
 
-function gatewayBench(): Row[] {
-  const rows: Row[] = [];
-  const sizeRows: Row[] = [];
-  for (const n of SIZES) {
-    const snap = gatewaySnapshot(n);
-    const table = compileRouteTable(snap);
-    const wasm = createWasmMatcher(module, snap, table);
-    const reference: Matcher | null = n <= 10_000 ? createReferenceMatcher(snap) : null;
-    const indexes = requestIndexes(n, lookupsFor(n));
-    const out = newMatchOutcome();
-    const [wasmNs, copyNs] = nsPerOpEach(gatewayRequest, [(r) => wasm.matchInto(r, out), copyOnly], indexes) as [number, number];
-    // The reference is O(routes) per lookup: a shorter stream keeps the run short.
-    const refNs = reference === null ? null : nsPerOp(gatewayRequest, (r) => reference.match(r), indexes.subarray(0, Math.max(50, 200_000 / n)));
-    rows.push({ routes: n, cells: [wasmNs, copyNs, refNs] });
-    const compileMs = timeMs(() => compileRouteTable(snap), 3);
-    const loadMs = timeMs(() => createWasmMatcher(module, snap, table), 7);
-    sizeRows.push({ routes: n, cells: [table.length / 1024, table.length / n, compileMs, loadMs] });
-  }
-  printTable("Full Gateway API matching (hostnames, paths, headers, methods), ns/op", ["wasm matchInto (boundary copy incl.)", "of which the copy floor", "TS reference"], rows);
-  const at = (n: number) => rows.find((r) => r.routes === n)?.cells[0] ?? NaN;
-  console.log(`\nwasm growth 1k -> 10k routes: ${(at(10_000) / at(1_000)).toFixed(2)}x (goal <= 1.25x); goals: <= 250 ns at 1k, <= 300 ns at 10k`);
-  printTable("Route table", ["table KiB", "bytes/route (goal <= 96)", "compileRouteTable ms", "instantiate + load ms (goal <= 5 at 10k)"], sizeRows);
-  return rows;
-}
+function matchBench(): void {
+  const perRound = LOOKUPS;
+  const indexesFor = (n: number) => requestIndexes(n, (WARMUP + ROUNDS) * perRound);
+  const built = SIZES.map((n) => buildSize(n, indexesFor));
+  const sizes = built.map((b) => b.size);
+  const cells = sizes.flatMap((s) => [s.full, s.floor, s.reference, s.pathWasm, ...s.routers].filter((c): c is Cell => c !== null));
+  const loadBefore = os.loadavg()[0]!;
+  const t0 = performance.now();
+  const times = runRounds(cells, { rounds: ROUNDS, warmup: WARMUP, perRound });
+  const seconds = (performance.now() - t0) / 1000;
+  const of = (c: Cell | null) => (c === null ? null : times.get(c)!);
+  console.log(
+    `\n${ROUNDS} rounds (after ${WARMUP} unrecorded) of ${cells.length} cells in ${seconds.toFixed(1)} s, each round in a new shuffled order; ` +
+      `${LOOKUPS.toLocaleString("en-US")} lookups per cell and round (fewer for the slow columns); load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after`,
+  );
 
-function pathOnlyBench(): { columns: string[]; rows: Row[] } {
-  const rows: Row[] = [];
-  let columns: string[] = [];
-  for (const n of SIZES) {
-    const snap = pathOnlySnapshot(n);
-    const wasm = createWasmMatcher(module, snap);
-    const routers = jsRouters(n);
-    columns = ["wasm", ...Object.keys(routers)];
-    const indexes = requestIndexes(n, lookupsFor(n));
-    const out = newMatchOutcome();
-    const finds = Object.values(routers);
-    const measured = nsPerOpEach(pathRequest, [(r) => wasm.matchInto(r, out), ...finds.filter((f) => f !== null).map((find) => (r: MatchRequest) => find(r.path))], indexes);
-    // Routers not built at this size (null) keep their column as n/a.
-    let next = 1;
-    const cells: (number | null)[] = [measured[0]!, ...finds.map((find) => (find === null ? null : measured[next++]!))];
-    rows.push({ routes: n, cells });
+  console.log("\n### Full Gateway API matching (hostnames, paths, headers, methods), ns/op: median over rounds (q1–q3)\n");
+  console.log(header("routes", ["wasm matchInto (boundary copy incl.)", "of which the copy floor", "wasm minus floor, per round", "TS reference"]));
+  for (const s of sizes) {
+    const full = of(s.full)!;
+    const floor = of(s.floor)!;
+    console.log(row(s.routes, [summary(full), summary(floor), summary(paired(full, floor, (a, b) => a - b)), summary(of(s.reference))]));
   }
-  printTable("Path-only subset (same routes, same request stream), ns/op", columns, rows);
+
+  console.log("\n### Path-only subset (same routes, same request stream), ns/op: median over rounds (q1–q3)\n");
+  console.log(header("routes", ["wasm", ...PATH_ROUTERS]));
+  for (const s of sizes) console.log(row(s.routes, [summary(of(s.pathWasm)), ...s.routers.map((c) => summary(of(c)))]));
   console.log(`\nn/a: Hono's routers are not built beyond ${HONO_MAX_ROUTES.toLocaleString("en-US")} routes (build time above).`);
-  return { columns, rows };
-}
 
-/** The wasm matcher (full matching and path-only) relative to the path-only JS routers measured in this run. */
-function printRatios(full: Row[], pathOnly: { columns: string[]; rows: Row[] }): void {
-  console.log("\n### Ratio to the JS routers (same run): wasm ns / router ns on the path-only subset\n");
-  const routers = pathOnly.columns.slice(1);
-  console.log(`| routes | ${routers.map((r) => `full / ${r} | path-only / ${r}`).join(" | ")} |`);
-  console.log(`|---:|${routers.map(() => "---:|---:").join("|")}|`);
-  for (const row of pathOnly.rows) {
-    const wasmFull = full.find((r) => r.routes === row.routes)?.cells[0] ?? null;
-    const cells = routers.flatMap((_, i) => {
-      const router = row.cells[i + 1] ?? null;
-      return router === null ? ["n/a", "n/a"] : [wasmFull === null ? "n/a" : (wasmFull / router).toFixed(2), (row.cells[0]! / router).toFixed(2)];
-    });
-    console.log(`| ${row.routes.toLocaleString("en-US")} | ${cells.join(" | ")} |`);
+  console.log("\n### Ratios taken within each round: median over rounds (q1–q3)\n");
+  console.log("| figure | value | goal |\n|---|---:|---|");
+  const at = (n: number) => sizes.find((s) => s.routes === n);
+  const memoirist = PATH_ROUTERS.indexOf("memoirist");
+  const fmw = PATH_ROUTERS.indexOf("find-my-way");
+  for (const s of sizes) {
+    const routes = s.routes.toLocaleString("en-US");
+    const goal = s.routes === 1_000 ? "p50 <= 250 ns" : s.routes === 10_000 ? "p50 <= 300 ns" : "";
+    console.log(`| wasm full matching at ${routes} routes, ns/op | ${summary(of(s.full))} | ${goal} |`);
+    console.log(`| wasm full / memoirist (path-only) at ${routes} | ${summary(paired(of(s.full)!, of(s.routers[memoirist]!)!), 2)} | |`);
+    console.log(`| wasm path-only / memoirist at ${routes} | ${summary(paired(of(s.pathWasm)!, of(s.routers[memoirist]!)!), 2)} | |`);
+    console.log(`| wasm full / find-my-way (path-only) at ${routes} | ${summary(paired(of(s.full)!, of(s.routers[fmw]!)!), 2)} | |`);
   }
+  for (let i = 1; i < sizes.length; i++) {
+    const [a, b] = [sizes[i - 1]!, sizes[i]!];
+    const name = `${a.routes.toLocaleString("en-US")} -> ${b.routes.toLocaleString("en-US")}`;
+    const goal = a.routes === 1_000 && b.routes === 10_000 ? "<= 1.25x" : "";
+    console.log(`| wasm full growth ${name} routes | ${summary(paired(of(b.full)!, of(a.full)!), 2)} | ${goal} |`);
+    console.log(`| wasm path-only growth ${name} routes | ${summary(paired(of(b.pathWasm)!, of(a.pathWasm)!), 2)} | |`);
+  }
+  if (at(1_000) === undefined || at(10_000) === undefined) console.log("\n(the goals are at 1,000 and 10,000 routes: MATCH_BENCH_SIZES=1000,10000)");
+
+  printFullSpeed(sizes, of);
+
+  console.log("\n### Route table\n");
+  console.log("| routes | table KiB | bytes/route (goal <= 96) | compileRouteTable ms | instantiate + load ms (goal <= 5 at 10k) |\n|---:|---:|---:|---:|---:|");
+  for (const b of built) console.log(b.tableRow);
 }
 
 function regexWorstCase(): void {
@@ -277,8 +327,7 @@ function regexWorstCase(): void {
   for (const r of rows) console.log(r);
 }
 
-console.log(`clock: ${WALL ? "wall time" : "process CPU time (BENCH_CLOCK=wall for wall time)"}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
-const full = gatewayBench();
-printRatios(full, pathOnlyBench());
+console.log(`clock: ${clockName}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
+matchBench();
 regexWorstCase();
-console.log("\nrerun: npm run bench -- match");
+console.log("\nrerun: npm run bench -- match (MATCH_BENCH_SIZES=1000,10000 for the goal sizes; MATCH_BENCH_ROUNDS, MATCH_BENCH_LOOKUPS)");
