@@ -25,19 +25,35 @@ const TABLE_ALIGN = 8;
 
 const encoder = new TextEncoder();
 
-/** Frames canonical JSON text and route table bytes into one blob. `version` is for tests of unknown versions. */
-export function encodeBlob(json: string, table: Uint8Array, version: number = SCHEMA_VERSION): Uint8Array<ArrayBuffer> {
-  // Snapshot JSON is almost always ASCII: then its UTF-8 length is its string length, and it is encoded straight
-  // into the frame. Otherwise (encodeInto stopped early or wrote multi-byte characters) it is encoded first.
-  let jsonBytes: Uint8Array | null = null;
-  let jsonLength = json.length;
-  let frame = allocate(jsonLength, table.byteLength);
-  const done = encoder.encodeInto(json, frame.subarray(BLOB_HEADER_BYTES, BLOB_HEADER_BYTES + jsonLength));
-  if (done.read !== json.length || done.written !== json.length) {
-    jsonBytes = encoder.encode(json);
-    jsonLength = jsonBytes.byteLength;
+/**
+ * Frames canonical JSON and route table bytes into one blob. The JSON comes as text, or as UTF-8 pieces to be laid
+ * end to end (the compiler keeps each route's JSON as bytes, so a recompile copies them instead of encoding the
+ * whole text again). `version` is for tests of unknown versions.
+ */
+export function encodeBlob(json: string | readonly Uint8Array[], table: Uint8Array, version: number = SCHEMA_VERSION): Uint8Array<ArrayBuffer> {
+  let frame: Uint8Array<ArrayBuffer>;
+  let jsonLength: number;
+  if (typeof json === "string") {
+    // Snapshot JSON is almost always ASCII: then its UTF-8 length is its string length, and it is encoded straight
+    // into the frame. Otherwise (encodeInto stopped early or wrote multi-byte characters) it is encoded first.
+    jsonLength = json.length;
     frame = allocate(jsonLength, table.byteLength);
-    frame.set(jsonBytes, BLOB_HEADER_BYTES);
+    const done = encoder.encodeInto(json, frame.subarray(BLOB_HEADER_BYTES, BLOB_HEADER_BYTES + jsonLength));
+    if (done.read !== json.length || done.written !== json.length) {
+      const jsonBytes = encoder.encode(json);
+      jsonLength = jsonBytes.byteLength;
+      frame = allocate(jsonLength, table.byteLength);
+      frame.set(jsonBytes, BLOB_HEADER_BYTES);
+    }
+  } else {
+    jsonLength = 0;
+    for (const piece of json) jsonLength += piece.byteLength;
+    frame = allocate(jsonLength, table.byteLength);
+    let at = BLOB_HEADER_BYTES;
+    for (const piece of json) {
+      frame.set(piece, at);
+      at += piece.byteLength;
+    }
   }
   frame.set(BLOB_MAGIC, 0);
   const view = new DataView(frame.buffer);

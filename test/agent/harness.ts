@@ -13,7 +13,7 @@ import { Agent } from "../../sync-agent/src/agent/agent.ts";
 import { applyAgentDefaults, type AgentConfig } from "../../sync-agent/src/agent/config.ts";
 import { silentLogger, type Logger } from "../../sync-agent/src/agent/log.ts";
 import type { PublishRecord } from "../../sync-agent/src/agent/publishing.ts";
-import { pipeline } from "../../sync-agent/src/cli/agent.ts";
+import { createPipeline } from "../../sync-agent/src/cli/agent.ts";
 import { FileKvStore } from "../../sync-agent/src/publish/file.ts";
 import type { KvStore } from "../../sync-agent/src/publish/publisher.ts";
 import { AgentMetrics } from "../../sync-agent/src/server/metrics.ts";
@@ -72,7 +72,7 @@ export function makeAgent(
   const published: PublishRecord[] = [];
   const agent = new Agent(config, {
     kc: kubeConfigFor(apiUrl, options.token ?? config.identity),
-    pipeline,
+    pipeline: createPipeline(),
     kv,
     log: options.log ?? silentLogger,
     metrics: new AgentMetrics(false),

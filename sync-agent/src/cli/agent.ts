@@ -9,13 +9,24 @@ import { Agent } from "../agent/agent.ts";
 import { agentUsage, parseAgentArgs, type AgentConfig } from "../agent/config.ts";
 import { jsonLogger, type Logger } from "../agent/log.ts";
 import type { Pipeline } from "../agent/reconcile.ts";
-import { compileSnapshots } from "../compile/index.ts";
+import { CompileMemo, compileSnapshots } from "../compile/index.ts";
 import { CloudflareKvStore } from "../publish/cloudflare-kv.ts";
 import { FileKvStore } from "../publish/file.ts";
 import type { KvStore } from "../publish/publisher.ts";
-import { translate } from "../translate/index.ts";
+import { translate, TranslateMemo } from "../translate/index.ts";
 
-export const pipeline: Pipeline = { translate, compileSnapshots: (ir) => compileSnapshots(ir as Parameters<typeof compileSnapshots>[0]) };
+/**
+ * The agent's pipeline: translate and compile with memos kept from one reconcile to the next, so that a change to one
+ * route among thousands translates and compiles that route only (translate/memo.ts, compile/memo.ts).
+ */
+export function createPipeline(): Pipeline {
+  const translateMemo = new TranslateMemo();
+  const compileMemo = new CompileMemo();
+  return {
+    translate: (objects, options) => translate(objects, options, translateMemo),
+    compileSnapshots: (ir) => compileSnapshots(ir as Parameters<typeof compileSnapshots>[0], compileMemo),
+  };
+}
 
 export function loadKubeConfig(config: Pick<AgentConfig, "kubeconfig">, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
@@ -61,7 +72,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   const log = jsonLogger(config.logLevel, undefined, { component: "agent" });
   const kc = loadKubeConfig(config);
   const kv = await makeKvStore(config, log);
-  const agent = new Agent(config, { kc, pipeline, kv, log });
+  const agent = new Agent(config, { kc, pipeline: createPipeline(), kv, log });
   await agent.start();
   log.info("ops endpoint listening", { url: agent.opsUrl });
   await new Promise<void>((resolve) => {

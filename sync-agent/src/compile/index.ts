@@ -9,13 +9,19 @@
 import { createHash } from "node:crypto";
 import { SCHEMA_VERSION, type Backend, type Route, type Snapshot } from "../../../schema/snapshot.ts";
 import { encodeBlob } from "../../../schema/blob.ts";
-import type { WireBackend, WireRoute, WireSnapshot } from "../../../schema/wire.ts";
+import type { WireBackend } from "../../../schema/wire.ts";
 import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
 import { RouteReader, type RouteRead } from "../../../wasm-matcher/src/table-read.ts";
 import type { CompiledSnapshot } from "../translate/api.ts";
 import type { GatewayIR, IR, RouteIR } from "../ir/types.ts";
 import { checkGateways, checkRule, RouteChecks, type IRProblem } from "../ir/validate.ts";
 import { compileRoute } from "./route.ts";
+import type { CompileMemo, GatewayCompileMemo } from "./memo.ts";
+
+export { CompileMemo } from "./memo.ts";
+
+const utf8 = new TextEncoder();
+const COMMA = utf8.encode(",");
 
 export class InvalidIRError extends Error {
   constructor(readonly problems: IRProblem[]) {
@@ -31,27 +37,32 @@ export class InvalidIRError extends Error {
  * reaches a snapshot is checked, so an IR that validate() would refuse throws InvalidIRError here too
  * (compile.test.ts checks the two agree).
  */
-export async function compileSnapshots(ir: IR): Promise<CompiledSnapshot[]> {
+export async function compileSnapshots(ir: IR, memo?: CompileMemo): Promise<CompiledSnapshot[]> {
+  memo?.begin();
   const problems: IRProblem[] = [];
   const routesByGateway = groupRoutes(ir.routes, new RouteChecks(checkGateways(ir.gateways, problems), problems), problems);
   const gateways = [...ir.gateways].sort((a, b) => compareNames(a, b));
-  const compiled = gateways.map((gateway) => compileGateway(gateway, routesByGateway.get(`${gateway.namespace}/${gateway.name}`) ?? [], problems));
+  const compiled = gateways.map((gateway) => {
+    const key = `${gateway.namespace}/${gateway.name}`;
+    return compileGateway(gateway, routesByGateway.get(key) ?? [], problems, memo?.gateway(key, gateway.listeners.map((l) => l.name)));
+  });
   if (problems.length > 0) throw new InvalidIRError(problems);
   const out: CompiledSnapshot[] = [];
-  for (const { snapshot, wire, read } of compiled) {
+  for (const { snapshot, json, read } of compiled) {
     snapshot.routeTable = compileRouteTable(snapshot, read);
     // The stored bytes are the wire form (defaults left out, schema/wire.ts) and the table, framed (schema/blob.ts);
     // readers get `snapshot` back from them.
-    const bytes = encodeBlob(JSON.stringify(wire), snapshot.routeTable);
+    const bytes = encodeBlob(json, snapshot.routeTable);
     const gateway = snapshot.gateway;
     out.push({ gateway: `${gateway.namespace}/${gateway.name}`, gatewayGeneration: gateway.generation, snapshot, bytes, sha256: blobSha256Hex(bytes) });
   }
+  memo?.commit();
   return out;
 }
 
 /**
- * One Gateway's snapshot (its route table still empty), the snapshot's wire form, and its routes as the route table
- * reads them (compileRouteTable's `read`). Throws on an invalid IR.
+ * One Gateway's snapshot (its route table still empty), the canonical JSON of the snapshot's wire form, and its routes
+ * as the route table reads them (compileRouteTable's `read`). Throws on an invalid IR.
  */
 export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]): GatewayCompile {
   const problems: IRProblem[] = [];
@@ -62,31 +73,44 @@ export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]):
 
 interface GatewayCompile {
   snapshot: Snapshot;
-  wire: WireSnapshot;
+  /** JSON.stringify of the wire form, {gateway, listeners, routes, schemaVersion}, as UTF-8 pieces in order. */
+  json: Uint8Array[];
   read: RouteRead;
 }
 
-function compileGateway(gateway: GatewayIR, routes: readonly RouteIR[], problems: IRProblem[]): GatewayCompile {
+function compileGateway(gateway: GatewayIR, routes: readonly RouteIR[], problems: IRProblem[], memo?: GatewayCompileMemo): GatewayCompile {
   const key = `${gateway.namespace}/${gateway.name}`;
   const listenerIndex = new Map(gateway.listeners.map((l, i) => [l.name, i]));
   const sorted = [...routes].sort(compareNames);
   const snapshotRoutes = new Array<Route>(sorted.length);
-  const wireRoutes = new Array<WireRoute>(sorted.length);
+  // The wire form's JSON in UTF-8 pieces: [head, route 0, ",", route 1, ..., ",", route n-1, tail].
+  const json = new Array<Uint8Array>(Math.max(2, sorted.length * 2 + 1));
   // The route table reads each route as it is built, while its objects are in cache (table-read.ts RouteReader).
   const reader = new RouteReader(gateway.listeners.length, sorted.length);
   const wireBackends = new Map<Backend, WireBackend>();
   for (let i = 0; i < sorted.length; i++) {
-    const { route, wire } = compileRoute(sorted[i]!, key, listenerIndex, problems, wireBackends);
-    snapshotRoutes[i] = route;
-    wireRoutes[i] = wire;
-    reader.add(route);
+    const ir = sorted[i]!;
+    let remembered = memo?.recall(ir);
+    if (remembered === undefined) {
+      const { route, wire } = compileRoute(ir, key, listenerIndex, problems, wireBackends);
+      remembered = { route, json: utf8.encode(JSON.stringify(wire)) };
+      memo?.remember(ir, remembered);
+    }
+    snapshotRoutes[i] = remembered.route;
+    if (i > 0) json[i * 2] = COMMA;
+    json[i * 2 + 1] = remembered.json;
+    reader.add(remembered.route);
   }
   // Keys in sorted order: see route.ts.
   const header = { generation: gateway.generation, name: gateway.name, namespace: gateway.namespace };
   const listeners = gateway.listeners.map((l) => ({ hostname: l.hostname, name: l.name, port: l.port, protocol: l.protocol }));
+  // Exactly what JSON.stringify makes of { gateway, listeners, routes, schemaVersion } (keys in sorted order), from
+  // each route's own JSON, which a later compile may reuse (compile.test.ts checks the equality).
+  json[0] = utf8.encode(`{"gateway":${JSON.stringify(header)},"listeners":${JSON.stringify(listeners)},"routes":[`);
+  json[json.length - 1] = utf8.encode(`],"schemaVersion":${JSON.stringify(SCHEMA_VERSION)}}`);
   return {
     snapshot: { gateway: header, listeners, routeTable: new Uint8Array(0), routes: snapshotRoutes, schemaVersion: SCHEMA_VERSION },
-    wire: { gateway: header, listeners, routes: wireRoutes, schemaVersion: SCHEMA_VERSION },
+    json,
     read: reader.finish(),
   };
 }

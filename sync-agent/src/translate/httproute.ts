@@ -22,6 +22,12 @@ export interface RouteTranslation {
   status: ObjectStatus | undefined;
 }
 
+/** A listener the route was counted on (attachedRoutes): its Gateway's key and its index in the Gateway's listeners. */
+export interface CountedListener {
+  gateway: string;
+  listener: number;
+}
+
 /** At most this many problems are spelled out in one condition message; the rest are counted. */
 const MAX_MESSAGES = 3;
 
@@ -31,6 +37,7 @@ export function translateHTTPRoute(
   gateways: Map<string, GatewayModel>,
   defaults: Defaults,
   backendCache: BackendContext["cache"] = new BackendCache(),
+  counted?: CountedListener[],
 ): RouteTranslation {
   const spec = obj(route.spec);
   const parents = ourParentRefs(route, spec, gateways);
@@ -68,7 +75,7 @@ export function translateHTTPRoute(
       // Spec §2: a route is Accepted only if at least one rule is implemented.
       accepted = dropped.length > 0 ? fail(firstReason(dropped), summarize(dropped)) : fail(Reasons.UnsupportedValue, "the route has no rules");
     } else {
-      accepted = attach(parent, hostnames.hostnames, route, namespace, index, attachments);
+      accepted = attach(parent, hostnames.hostnames, route, namespace, index, attachments, counted);
     }
     const conditions: Condition[] = [writer.condition("Accepted", accepted), writer.condition("ResolvedRefs", resolvedRefs)];
     if (dropped.length > 0 && rules.length > 0) {
@@ -91,7 +98,8 @@ export function translateHTTPRoute(
 
 /**
  * Attaches the route through one parentRef: listeners selected and allowed, then hostname intersection (spec §1).
- * Records attachedRoutes on every listener that accepts it and IR attachments on programmed listeners.
+ * Records attachedRoutes on every listener that accepts it (and, given `counted`, which listeners those were) and IR
+ * attachments on programmed listeners.
  */
 function attach(
   parent: ReturnType<typeof ourParentRefs>[number],
@@ -100,6 +108,7 @@ function attach(
   routeNamespace: string,
   index: ObjectIndex,
   attachments: Map<ListenerModel, AttachmentIR>,
+  counted: CountedListener[] | undefined,
 ): Verdict {
   const selection = allowedListeners(index, parent, "HTTPRoute", routeNamespace);
   if (!selection.ok) return selection.verdict;
@@ -108,6 +117,9 @@ function attach(
     const common = intersectHostnames(listener.hostname, hostnames);
     if (common === null) continue;
     attached++;
+    if (counted !== undefined && listener.lastAttachedRoute !== route) {
+      counted.push({ gateway: parent.gateway.key, listener: parent.gateway.listeners.indexOf(listener) });
+    }
     countAttachedRoute(listener, route);
     if (!gatewayIsAccepted(parent.gateway) || !listenerIsProgrammed(listener)) continue;
     const existing = attachments.get(listener);

@@ -11,13 +11,21 @@ import { obj, str } from "../k8s/fields.ts";
 import { applyTranslateDefaults } from "./defaults.ts";
 import { gatewayIR, gatewayIsAccepted, gatewayStatus, translateGateway, type GatewayModel } from "./gateway.ts";
 import { gatewayClassStatus, isOurClass, translateGatewayClass, type GatewayClassModel } from "./gatewayclass.ts";
-import { translateHTTPRoute } from "./httproute.ts";
+import { translateHTTPRoute, type CountedListener } from "./httproute.ts";
+import { countAttachedRoute } from "./listeners.ts";
+import type { TranslateMemo } from "./memo.ts";
 import { BackendCache } from "./backends.ts";
 import { unsupportedRouteStatus } from "./unsupported-routes.ts";
 
 export type { IR } from "../ir/types.ts";
+export { TranslateMemo } from "./memo.ts";
 
-export function translate(objects: readonly KubeObject[], options: TranslateOptions = {}): TranslateResult & { ir: IR } {
+/**
+ * `memo`: translations to reuse and remember across calls (memo.ts says when one is reused). The result is the same
+ * with or without it, down to the snapshot's bytes; index.test.ts checks that over sequences of random edits.
+ */
+export function translate(objects: readonly KubeObject[], options: TranslateOptions = {}, memo?: TranslateMemo): TranslateResult & { ir: IR } {
+  memo?.begin(objects, options);
   const defaults = applyTranslateDefaults(options);
   const index = indexObjects(objects);
   const classes = new Map<string, GatewayClassModel>();
@@ -38,10 +46,19 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
   const routeStatuses: ObjectStatus[] = [];
   const routes: RouteIR[] = [];
   const backendCache = new BackendCache();
-  for (const route of sortedValues(index.httpRoutes)) {
-    const { ir, status } = translateHTTPRoute(route, index, gateways, defaults, backendCache);
+  for (const [key, route] of sortedEntries(index.httpRoutes)) {
+    const remembered = memo?.recall(key, route);
+    if (remembered) {
+      for (const c of remembered.counted) countAttachedRoute(gateways.get(c.gateway)!.listeners[c.listener]!, route);
+      if (remembered.status) routeStatuses.push(remembered.status);
+      if (remembered.ir) routes.push(remembered.ir);
+      continue;
+    }
+    const counted: CountedListener[] | undefined = memo ? [] : undefined;
+    const { ir, status } = translateHTTPRoute(route, index, gateways, defaults, backendCache, counted);
     if (status) routeStatuses.push(status);
     if (ir) routes.push(ir);
+    memo?.remember(key, route, ir, status, counted!);
   }
   for (const key of sortedKeys(index.unsupportedRoutes)) {
     const status = unsupportedRouteStatus(index.unsupportedRoutes.get(key)!, gateways, defaults);
@@ -52,6 +69,7 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
   for (const gateway of gateways.values()) statuses.push(gatewayStatus(gateway, defaults.now));
   for (const status of routeStatuses) statuses.push(status);
   const ir: IR = { gateways: [...gateways.values()].filter(gatewayIsAccepted).map(gatewayIR), routes };
+  memo?.commit();
   return { ir, statuses, warnings: index.warnings };
 }
 
@@ -59,12 +77,9 @@ function sortedKeys(map: Map<string, unknown>): string[] {
   return [...map.keys()].sort();
 }
 
-/** The map's values in key order, without a lookup per key. */
-function sortedValues<T>(map: Map<string, T>): T[] {
-  const entries = [...map.entries()].sort(byKey);
-  const out = new Array<T>(entries.length);
-  for (let i = 0; i < entries.length; i++) out[i] = entries[i]![1];
-  return out;
+/** The map's entries in key order. */
+function sortedEntries<T>(map: Map<string, T>): [string, T][] {
+  return [...map.entries()].sort(byKey);
 }
 
 function byKey(a: [string, unknown], b: [string, unknown]): number {

@@ -1,0 +1,100 @@
+/**
+ * TranslateMemo: what translate() may keep between calls so that a change to one HTTPRoute among thousands costs one
+ * route's translation, not all of them. The agent keeps one per process (compile/pipeline.ts); the CLI compiles once
+ * and passes none.
+ *
+ * What a route's translation reads: the route object, the translate options, and the objects that are not
+ * HTTPRoutes (GatewayClasses, Gateways and their listeners, Namespaces and their labels, Services, Secrets,
+ * ReferenceGrants). No other HTTPRoute: routes never conflict with each other in Gateway API (precedence orders
+ * them at compile time), and the one thing they add up to, a listener's attachedRoutes, is replayed from the listeners
+ * each route was counted on. So a remembered translation is reused exactly when
+ *
+ *   - it is the same route object (by identity, with the same resourceVersion and generation), and
+ *   - every other object is the same object, in the same order, as in the call that remembered it, and
+ *   - the options other than `now` are the same.
+ *
+ * Anything else (a Service edited, a Namespace relabelled, a Gateway changed) forgets every route and translates all
+ * of them again: those changes are rare next to route changes, and finer tracking would have to know every lookup a
+ * route makes.
+ *
+ * Objects are compared by identity, so callers must replace an object to change it, never edit it in place: the
+ * informer caches (kube/reflector.ts) do, and files are parsed afresh on every compile.
+ *
+ * `now` stamps lastTransitionTime on new conditions. A reused status keeps the time of the call that computed it,
+ * which is when those conditions last changed; the status writer (kube/status-merge.ts) keeps the stored time anyway
+ * while a condition's status stays the same.
+ */
+import type { KubeObject, ObjectStatus, TranslateOptions } from "./api.ts";
+import type { RouteIR } from "../ir/types.ts";
+import type { CountedListener } from "./httproute.ts";
+
+export interface RememberedRoute {
+  object: KubeObject;
+  resourceVersion: unknown;
+  generation: unknown;
+  ir: RouteIR | undefined;
+  status: ObjectStatus | undefined;
+  counted: CountedListener[];
+}
+
+export class TranslateMemo {
+  private context: KubeObject[] = [];
+  private settings = "";
+  private routes = new Map<string, RememberedRoute>();
+  /** The call in progress: its context, whether the remembered routes hold for it, and what it will remember. */
+  private pending = { context: [] as KubeObject[], settings: "", valid: false, next: new Map<string, RememberedRoute>() };
+  /** Routes reused and translated in the last call (metrics, tests). */
+  readonly last = { reused: 0, translated: 0 };
+
+  /**
+   * Starts a call. The remembered routes hold only if the objects that are not HTTPRoutes and the options are those
+   * of the last call that completed (commit()); a call that threw half-way leaves the memo as it was.
+   */
+  begin(objects: readonly KubeObject[], options: TranslateOptions): void {
+    const context: KubeObject[] = [];
+    let same = true;
+    for (const object of objects) {
+      if (object?.kind === "HTTPRoute") continue;
+      if (same && this.context[context.length] !== object) same = false;
+      context.push(object);
+    }
+    if (context.length !== this.context.length) same = false;
+    const { now: _now, ...rest } = options;
+    const settings = JSON.stringify(rest);
+    if (settings !== this.settings) same = false;
+    this.pending = { context, settings, valid: same, next: new Map() };
+    this.last.reused = 0;
+    this.last.translated = 0;
+  }
+
+  /** The remembered translation of this route object, if it still holds. */
+  recall(key: string, object: KubeObject): RememberedRoute | undefined {
+    if (!this.pending.valid) return undefined;
+    const remembered = this.routes.get(key);
+    if (
+      remembered === undefined ||
+      remembered.object !== object ||
+      remembered.resourceVersion !== object.metadata.resourceVersion ||
+      remembered.generation !== object.metadata.generation
+    ) {
+      return undefined;
+    }
+    this.pending.next.set(key, remembered);
+    this.last.reused++;
+    return remembered;
+  }
+
+  remember(key: string, object: KubeObject, ir: RouteIR | undefined, status: ObjectStatus | undefined, counted: CountedListener[]): void {
+    const entry = { object, resourceVersion: object.metadata.resourceVersion, generation: object.metadata.generation, ir, status, counted };
+    this.pending.next.set(key, entry);
+    this.last.translated++;
+  }
+
+  /** Ends a call that completed: it becomes the one to compare with, and routes not met in it (deleted) are forgotten. */
+  commit(): void {
+    this.context = this.pending.context;
+    this.settings = this.pending.settings;
+    this.routes = this.pending.next;
+    this.pending = { context: [], settings: "", valid: false, next: new Map() };
+  }
+}
