@@ -92,9 +92,11 @@ function compileGateway(gateway: GatewayIR, routes: readonly RouteIR[], problems
     const ir = sorted[i]!;
     let remembered = memo?.recall(ir);
     if (remembered === undefined) {
+      const before = problems.length;
       const { route, wire } = compileRoute(ir, key, listenerIndex, problems, wireBackends);
       remembered = { route, json: utf8.encode(JSON.stringify(wire)) };
-      memo?.remember(ir, remembered);
+      // A route whose rules broke an invariant is not remembered: its next compile must check them again.
+      if (problems.length === before) memo?.remember(ir, remembered);
     }
     snapshotRoutes[i] = remembered.route;
     if (i > 0) json[i * 2] = COMMA;

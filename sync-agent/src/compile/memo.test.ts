@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { KubeObject, TranslateOptions } from "../translate/api.ts";
 import { translate, TranslateMemo } from "../translate/index.ts";
 import { GENERATED_ORIGIN_TEMPLATE, generateCluster } from "../../test/support/generate.ts";
-import { CompileMemo, compileSnapshots } from "./index.ts";
+import { CompileMemo, compileSnapshots, InvalidIRError } from "./index.ts";
 
 const OPTIONS: TranslateOptions = { originTemplate: GENERATED_ORIGIN_TEMPLATE, clusterName: "memo", now: "2026-01-01T00:00:00Z" };
 const ROUTES = 40;
@@ -171,6 +171,15 @@ describe("translate and compile memos", () => {
     objects[at]!.metadata.resourceVersion = "999";
     await pipeline.run(objects, OPTIONS);
     expect(pipeline.translateMemo.last).toEqual({ reused: ROUTES - 1, translated: 1 });
+  });
+
+  it("refuse an invalid IR on every compile, not only the first", async () => {
+    const objects = generateCluster({ routes: ROUTES, seed: 7 });
+    const ir = translate(objects, OPTIONS).ir;
+    ir.routes[3]!.rules[0]!.matches = [];
+    const memo = new CompileMemo();
+    await expect(compileSnapshots(ir, memo)).rejects.toBeInstanceOf(InvalidIRError);
+    await expect(compileSnapshots(ir, memo)).rejects.toBeInstanceOf(InvalidIRError);
   });
 
   it("forget nothing when a call fails half-way: the next call compares with the last one that completed", async () => {

@@ -7,7 +7,7 @@
  * table, framing, hashing).
  *
  * IR objects are never changed once built (the compiler and the translator share them read-only), so identity is
- * enough. A route is remembered only once its whole snapshot compiled without an IR problem.
+ * enough.
  */
 import type { Route } from "../../../schema/snapshot.ts";
 import type { RouteIR } from "../ir/types.ts";
@@ -18,19 +18,26 @@ export interface RememberedCompile {
   json: Uint8Array;
 }
 
+interface Entry extends RememberedCompile {
+  /** The call that last met this route. */
+  seen: number;
+}
+
 interface GatewayMemo {
+  /** The listener names the remembered routes were compiled against (they become listener indexes). */
   listeners: string;
-  routes: Map<RouteIR, RememberedCompile>;
+  routes: Map<RouteIR, Entry>;
+  seen: number;
 }
 
 export class CompileMemo {
   private gateways = new Map<string, GatewayMemo>();
-  private next = new Map<string, GatewayMemo>();
+  private call = 0;
   /** Routes reused and compiled in the last call (metrics, tests). */
   readonly last = { reused: 0, compiled: 0 };
 
   begin(): void {
-    this.next = new Map();
+    this.call++;
     this.last.reused = 0;
     this.last.compiled = 0;
   }
@@ -38,31 +45,40 @@ export class CompileMemo {
   /** The memo of one Gateway for this call: `recall` and `remember` its routes. */
   gateway(key: string, listenerNames: readonly string[]): GatewayCompileMemo {
     const listeners = listenerNames.join("\n");
-    const previous = this.gateways.get(key);
-    const old = previous !== undefined && previous.listeners === listeners ? previous.routes : undefined;
-    const routes = new Map<RouteIR, RememberedCompile>();
-    this.next.set(key, { listeners, routes });
+    let memo = this.gateways.get(key);
+    if (memo === undefined || memo.listeners !== listeners) this.gateways.set(key, (memo = { listeners, routes: new Map(), seen: 0 }));
+    memo.seen = this.call;
+    const { routes } = memo;
+    const call = this.call;
     const last = this.last;
     return {
       recall(route) {
-        const remembered = old?.get(route);
+        const remembered = routes.get(route);
         if (remembered !== undefined) {
-          routes.set(route, remembered);
+          remembered.seen = call;
           last.reused++;
         }
         return remembered;
       },
       remember(route, compiled) {
-        routes.set(route, compiled);
+        routes.set(route, { route: compiled.route, json: compiled.json, seen: call });
         last.compiled++;
       },
     };
   }
 
-  /** Ends a call whose snapshots all compiled: Gateways and routes not met in it are forgotten. */
+  /**
+   * Ends a call whose snapshots all compiled: Gateways and routes not met in it are forgotten. (A call that threw
+   * forgets nothing: what it remembered holds for the IR objects and listener names it was compiled from.)
+   */
   commit(): void {
-    this.gateways = this.next;
-    this.next = new Map();
+    for (const [key, memo] of this.gateways) {
+      if (memo.seen !== this.call) {
+        this.gateways.delete(key);
+        continue;
+      }
+      for (const [route, entry] of memo.routes) if (entry.seen !== this.call) memo.routes.delete(route);
+    }
   }
 }
 

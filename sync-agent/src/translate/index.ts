@@ -13,7 +13,7 @@ import { gatewayIR, gatewayIsAccepted, gatewayStatus, translateGateway, type Gat
 import { gatewayClassStatus, isOurClass, translateGatewayClass, type GatewayClassModel } from "./gatewayclass.ts";
 import { translateHTTPRoute, type CountedListener } from "./httproute.ts";
 import { countAttachedRoute } from "./listeners.ts";
-import type { TranslateMemo } from "./memo.ts";
+import { byKey, type TranslateMemo } from "./memo.ts";
 import { BackendCache } from "./backends.ts";
 import { unsupportedRouteStatus } from "./unsupported-routes.ts";
 
@@ -46,7 +46,7 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
   const routeStatuses: ObjectStatus[] = [];
   const routes: RouteIR[] = [];
   const backendCache = new BackendCache();
-  for (const [key, route] of sortedEntries(index.httpRoutes)) {
+  for (const [key, route] of memo ? memo.sorted(index.httpRoutes) : sortedEntries(index.httpRoutes)) {
     const remembered = memo?.recall(key, route);
     if (remembered) {
       for (const c of remembered.counted) countAttachedRoute(gateways.get(c.gateway)!.listeners[c.listener]!, route);
@@ -80,8 +80,4 @@ function sortedKeys(map: Map<string, unknown>): string[] {
 /** The map's entries in key order. */
 function sortedEntries<T>(map: Map<string, T>): [string, T][] {
   return [...map.entries()].sort(byKey);
-}
-
-function byKey(a: [string, unknown], b: [string, unknown]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }

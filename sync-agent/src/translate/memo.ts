@@ -35,20 +35,26 @@ export interface RememberedRoute {
   ir: RouteIR | undefined;
   status: ObjectStatus | undefined;
   counted: CountedListener[];
+  /** The call that last met this route. */
+  seen: number;
 }
 
 export class TranslateMemo {
+  /** What every remembered route was translated with: the objects that are not HTTPRoutes, and the options. */
   private context: KubeObject[] = [];
   private settings = "";
   private routes = new Map<string, RememberedRoute>();
-  /** The call in progress: its context, whether the remembered routes hold for it, and what it will remember. */
-  private pending = { context: [] as KubeObject[], settings: "", valid: false, next: new Map<string, RememberedRoute>() };
+  /** The route keys of the last call that completed, sorted. */
+  private order: string[] = [];
+  private pendingOrder: string[] | undefined;
+  private call = 0;
   /** Routes reused and translated in the last call (metrics, tests). */
   readonly last = { reused: 0, translated: 0 };
 
   /**
-   * Starts a call. The remembered routes hold only if the objects that are not HTTPRoutes and the options are those
-   * of the last call that completed (commit()); a call that threw half-way leaves the memo as it was.
+   * Starts a call. Unless the objects that are not HTTPRoutes and the options are those the remembered routes were
+   * translated with, every route is forgotten. Each remembered route always belongs to the current context, so a call
+   * that throws half-way leaves the memo consistent.
    */
   begin(objects: readonly KubeObject[], options: TranslateOptions): void {
     const context: KubeObject[] = [];
@@ -62,14 +68,31 @@ export class TranslateMemo {
     const { now: _now, ...rest } = options;
     const settings = JSON.stringify(rest);
     if (settings !== this.settings) same = false;
-    this.pending = { context, settings, valid: same, next: new Map() };
+    if (!same) this.routes.clear();
+    this.context = context;
+    this.settings = settings;
+    this.pendingOrder = undefined;
+    this.call++;
     this.last.reused = 0;
     this.last.translated = 0;
   }
 
+  /**
+   * The routes' entries sorted by key: the last call's order when the keys are the same (the common case: routes are
+   * edited far more often than created or deleted), else sorted anew.
+   */
+  sorted<T>(routes: Map<string, T>): [string, T][] {
+    const order = this.order;
+    let same = order.length === routes.size;
+    for (let i = 0; same && i < order.length; i++) same = routes.has(order[i]!);
+    if (same) return order.map((key) => [key, routes.get(key)!]);
+    const entries = [...routes.entries()].sort(byKey);
+    this.pendingOrder = entries.map((e) => e[0]);
+    return entries;
+  }
+
   /** The remembered translation of this route object, if it still holds. */
   recall(key: string, object: KubeObject): RememberedRoute | undefined {
-    if (!this.pending.valid) return undefined;
     const remembered = this.routes.get(key);
     if (
       remembered === undefined ||
@@ -79,22 +102,25 @@ export class TranslateMemo {
     ) {
       return undefined;
     }
-    this.pending.next.set(key, remembered);
+    remembered.seen = this.call;
     this.last.reused++;
     return remembered;
   }
 
   remember(key: string, object: KubeObject, ir: RouteIR | undefined, status: ObjectStatus | undefined, counted: CountedListener[]): void {
-    const entry = { object, resourceVersion: object.metadata.resourceVersion, generation: object.metadata.generation, ir, status, counted };
-    this.pending.next.set(key, entry);
+    const { resourceVersion, generation } = object.metadata;
+    this.routes.set(key, { object, resourceVersion, generation, ir, status, counted, seen: this.call });
     this.last.translated++;
   }
 
-  /** Ends a call that completed: it becomes the one to compare with, and routes not met in it (deleted) are forgotten. */
+  /** Ends a call that completed: routes not met in it (deleted ones) are forgotten. */
   commit(): void {
-    this.context = this.pending.context;
-    this.settings = this.pending.settings;
-    this.routes = this.pending.next;
-    this.pending = { context: [], settings: "", valid: false, next: new Map() };
+    for (const [key, remembered] of this.routes) if (remembered.seen !== this.call) this.routes.delete(key);
+    if (this.pendingOrder !== undefined) this.order = this.pendingOrder;
+    this.pendingOrder = undefined;
   }
+}
+
+export function byKey(a: [string, unknown], b: [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
