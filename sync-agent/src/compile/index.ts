@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { SCHEMA_VERSION, type Backend, type Route, type Snapshot } from "../../../schema/snapshot.ts";
 import { encodeBlob } from "../../../schema/blob.ts";
-import type { WireBackend } from "../../../schema/wire.ts";
+import type { WireBackend, WireRoute, WireSnapshot } from "../../../schema/wire.ts";
 import { compileRouteTable } from "../../../wasm-matcher/src/table.ts";
 import { RouteReader, type RouteRead } from "../../../wasm-matcher/src/table-read.ts";
 import type { CompiledSnapshot } from "../translate/api.ts";
@@ -21,7 +21,6 @@ import type { CompileMemo, GatewayCompileMemo } from "./memo.ts";
 export { CompileMemo } from "./memo.ts";
 
 const utf8 = new TextEncoder();
-const COMMA = utf8.encode(",");
 
 export class InvalidIRError extends Error {
   constructor(readonly problems: IRProblem[]) {
@@ -73,8 +72,8 @@ export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]):
 
 interface GatewayCompile {
   snapshot: Snapshot;
-  /** JSON.stringify of the wire form, {gateway, listeners, routes, schemaVersion}, as UTF-8 pieces in order. */
-  json: Uint8Array[];
+  /** JSON.stringify of the wire form {gateway, listeners, routes, schemaVersion}: the text, or UTF-8 pieces in order. */
+  json: string | Uint8Array[];
   read: RouteRead;
 }
 
@@ -83,38 +82,50 @@ function compileGateway(gateway: GatewayIR, routes: readonly RouteIR[], problems
   const listenerIndex = new Map(gateway.listeners.map((l, i) => [l.name, i]));
   const sorted = [...routes].sort(compareNames);
   const snapshotRoutes = new Array<Route>(sorted.length);
-  // The wire form's JSON in UTF-8 pieces: [head, route 0, ",", route 1, ..., ",", route n-1, tail].
-  const json = new Array<Uint8Array>(Math.max(2, sorted.length * 2 + 1));
+  // Without a memo, the wire routes, serialized in one JSON.stringify (faster than one per route). With one, each
+  // route's UTF-8 JSON, kept with the comma that comes before it but for the first's: [",{route 0}", ",{route 1}", ...].
+  const wireRoutes = memo ? undefined : new Array<WireRoute>(sorted.length);
+  const routeJson = memo ? new Array<Uint8Array>(sorted.length) : undefined;
   // The route table reads each route as it is built, while its objects are in cache (table-read.ts RouteReader).
   const reader = new RouteReader(gateway.listeners.length, sorted.length);
   const wireBackends = new Map<Backend, WireBackend>();
   for (let i = 0; i < sorted.length; i++) {
     const ir = sorted[i]!;
-    let remembered = memo?.recall(ir);
-    if (remembered === undefined) {
+    let route: Route;
+    const remembered = memo?.recall(ir);
+    if (remembered !== undefined) {
+      route = remembered.route;
+      routeJson![i] = remembered.json;
+    } else {
       const before = problems.length;
-      const { route, wire } = compileRoute(ir, key, listenerIndex, problems, wireBackends);
-      remembered = { route, json: utf8.encode(JSON.stringify(wire)) };
-      // A route whose rules broke an invariant is not remembered: its next compile must check them again.
-      if (problems.length === before) memo?.remember(ir, remembered);
+      const compiled = compileRoute(ir, key, listenerIndex, problems, wireBackends);
+      route = compiled.route;
+      if (memo) {
+        const json = (routeJson![i] = utf8.encode(`,${JSON.stringify(compiled.wire)}`));
+        // A route whose rules broke an invariant is not remembered: its next compile must check them again.
+        if (problems.length === before) memo.remember(ir, { route, json });
+      } else {
+        wireRoutes![i] = compiled.wire;
+      }
     }
-    snapshotRoutes[i] = remembered.route;
-    if (i > 0) json[i * 2] = COMMA;
-    json[i * 2 + 1] = remembered.json;
-    reader.add(remembered.route);
+    snapshotRoutes[i] = route;
+    reader.add(route);
   }
   // Keys in sorted order: see route.ts.
   const header = { generation: gateway.generation, name: gateway.name, namespace: gateway.namespace };
   const listeners = gateway.listeners.map((l) => ({ hostname: l.hostname, name: l.name, port: l.port, protocol: l.protocol }));
-  // Exactly what JSON.stringify makes of { gateway, listeners, routes, schemaVersion } (keys in sorted order), from
-  // each route's own JSON, which a later compile may reuse (compile.test.ts checks the equality).
+  const snapshot: Snapshot = { gateway: header, listeners, routeTable: new Uint8Array(0), routes: snapshotRoutes, schemaVersion: SCHEMA_VERSION };
+  if (wireRoutes) {
+    const wire: WireSnapshot = { gateway: header, listeners, routes: wireRoutes, schemaVersion: SCHEMA_VERSION };
+    return { snapshot, json: JSON.stringify(wire), read: reader.finish() };
+  }
+  // Exactly what JSON.stringify makes of the wire form { gateway, listeners, routes, schemaVersion } (keys in sorted
+  // order), from each route's own JSON (memo.test.ts checks the bytes against the path above).
+  const json = new Array<Uint8Array>(sorted.length + 2);
   json[0] = utf8.encode(`{"gateway":${JSON.stringify(header)},"listeners":${JSON.stringify(listeners)},"routes":[`);
-  json[json.length - 1] = utf8.encode(`],"schemaVersion":${JSON.stringify(SCHEMA_VERSION)}}`);
-  return {
-    snapshot: { gateway: header, listeners, routeTable: new Uint8Array(0), routes: snapshotRoutes, schemaVersion: SCHEMA_VERSION },
-    json,
-    read: reader.finish(),
-  };
+  for (let i = 0; i < sorted.length; i++) json[i + 1] = i === 0 ? routeJson![i]!.subarray(1) : routeJson![i]!;
+  json[sorted.length + 1] = utf8.encode(`],"schemaVersion":${JSON.stringify(SCHEMA_VERSION)}}`);
+  return { snapshot, json, read: reader.finish() };
 }
 
 /**

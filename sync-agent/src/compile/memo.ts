@@ -14,7 +14,7 @@ import type { RouteIR } from "../ir/types.ts";
 
 export interface RememberedCompile {
   route: Route;
-  /** JSON.stringify of the route's wire form (its canonical JSON, route.ts), as UTF-8. */
+  /** "," and JSON.stringify of the route's wire form (its canonical JSON, route.ts), as UTF-8. */
   json: Uint8Array;
 }
 
