@@ -2,7 +2,10 @@
 // limit make match() return RESULT_TOO_LARGE; the wrapper then answers with the reference matcher (no trap, same
 // answer). The worker rejects requests far below these limits before matching.
 
-/** Bytes of method + host + path + query + selected header values the request buffer holds. */
+/**
+ * Bytes of the request buffer: method + host + path + query + selected header values, in all 64 bytes less than this
+ * (the wrapper keeps the Gateway API method names in the last 64 and points a request with one of them there).
+ */
 export const REQUEST_BYTES: u32 = 65536;
 /**
  * Most "/" in a path whose prefixes are looked up (one 8-byte scratch entry each). 8,192 covers every path of the

@@ -18,7 +18,7 @@ import { loadMatcherModule } from "../src/load-node.ts";
 import { createReferenceMatcher } from "../src/reference.ts";
 import { compileRouteTable } from "../src/table.ts";
 import { H } from "../src/table-format.ts";
-import { createWasmMatcher, readHeaderNames, tableReadsHost } from "../src/wasm.ts";
+import { createWasmMatcher, knownMethodAt, METHOD_BYTES, readHeaderNames, tableReadsHost } from "../src/wasm.ts";
 import { listener, match, regex, route, rule, snapshot } from "../test/snapshot-builder.ts";
 import { gatewayRequest, gatewaySnapshot, pathOnlySnapshot, pathRequest, pathRoute, requestIndexes } from "./fixtures.ts";
 import { clockName, paired, quantile, runRounds, summary, type Cell } from "./rounds.ts";
@@ -101,7 +101,8 @@ function jsRouters(n: number): Record<string, ((path: string) => unknown) | null
  * caller's outcome object filled from the result words), without the call. wasm minus this is the matching itself.
  */
 function copyFloor(table: Uint8Array): (request: MatchRequest) => unknown {
-  const buffer = new Uint8Array(64 * 1024);
+  const capacity = 64 * 1024 - METHOD_BYTES;
+  const buffer = new Uint8Array(capacity);
   const headerNames = readHeaderNames(table);
   const headerValues: (string | null)[] = headerNames.map(() => null);
   const readsHost = tableReadsHost(table);
@@ -118,19 +119,21 @@ function copyFloor(table: Uint8Array): (request: MatchRequest) => unknown {
     words[0] = request.scheme === "https" ? 1 : 0;
     words[1] = request.port;
     const method = request.method;
+    const methodAt = knownMethodAt(method);
     const host = readsHost ? request.host : "";
     const path = request.path;
     const query = readsQuery ? request.query : "";
-    let joined = method + host + path + query;
+    let joined = (methodAt < 0 ? method + host : host) + path + query;
     for (let i = 0; i < headerNames.length; i++) {
       const value = request.header(headerNames[i]!);
       headerValues[i] = value;
       if (value !== null) joined += value;
     }
-    if (joined.length > buffer.length) return null;
+    if (joined.length > capacity) return null;
     if (encoder.encodeInto(joined, buffer).written !== joined.length) return null;
     let at = 0;
-    at = place(at, method.length, 2);
+    if (methodAt < 0) at = place(at, method.length, 2);
+    else place(capacity + methodAt, method.length, 2);
     at = place(at, host.length, 4);
     at = place(at, path.length, 6);
     at = place(at, query.length, 8);

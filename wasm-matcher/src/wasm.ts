@@ -38,6 +38,39 @@ interface MatcherExports {
 
 const encoder = new TextEncoder();
 
+/**
+ * Gateway API's HTTPMethod values, written once at the end of the request buffer (METHOD_BYTES): a request with
+ * one of them points its method words there instead of joining the method into the strings it copies.
+ */
+const KNOWN_METHODS = "GETHEADPOSTPUTDELETECONNECTOPTIONSTRACEPATCH";
+export const METHOD_BYTES = 64;
+
+/** Where `method` starts in KNOWN_METHODS, or -1. */
+export function knownMethodAt(method: string): number {
+  switch (method) {
+    case "GET":
+      return 0;
+    case "HEAD":
+      return 3;
+    case "POST":
+      return 7;
+    case "PUT":
+      return 11;
+    case "DELETE":
+      return 14;
+    case "CONNECT":
+      return 20;
+    case "OPTIONS":
+      return 27;
+    case "TRACE":
+      return 34;
+    case "PATCH":
+      return 39;
+    default:
+      return -1;
+  }
+}
+
 export interface WasmMatcher extends Matcher {
   /** Size of the instance's linear memory (fixed after load; tests check it never grows). */
   memoryBytes(): number;
@@ -58,8 +91,11 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
   const readsHost = tableReadsHost(bytes);
   const readsQuery = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(H.QueryNameCount * 4, true) > 0;
   const words = new Int32Array(ex.memory.buffer, wordsAt, W_HEADERS + 2 * headerNames.length);
-  const capacity = ex.REQUEST_BYTES.value as number;
-  const buffer = new Uint8Array(ex.memory.buffer, ex.requestBytesAddress(), capacity);
+  const whole = new Uint8Array(ex.memory.buffer, ex.requestBytesAddress(), ex.REQUEST_BYTES.value as number);
+  const capacity = whole.length - METHOD_BYTES;
+  encoder.encodeInto(KNOWN_METHODS, whole.subarray(capacity));
+  // Every request's bytes go below the method names.
+  const buffer = whole.subarray(0, capacity);
   let fallback: Matcher | null = null;
 
   /**
@@ -68,14 +104,15 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
    * each (often unflattened) string once, where a charCodeAt loop per string costs several times more. The joined
    * offsets are the JS lengths when every character was ASCII (written === length); otherwise the strings are
    * written one by one as UTF-8. Strings the table never reads (the host without host-based routing, the query
-   * without query conditions) are left out.
+   * without query conditions) are left out, and so is a method of KNOWN_METHODS.
    */
   function write(request: MatchRequest): boolean {
     const method = request.method;
+    const methodAt = knownMethodAt(method);
     const host = readsHost ? request.host : "";
     const path = request.path;
     const query = readsQuery ? request.query : "";
-    let joined = method + host + path + query;
+    let joined = (methodAt < 0 ? method + host : host) + path + query;
     for (let i = 0; i < headerNames.length; i++) {
       const value = request.header(headerNames[i]!);
       headerValues[i] = value;
@@ -84,7 +121,8 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
     if (joined.length > capacity) return false;
     if (encoder.encodeInto(joined, buffer).written !== joined.length) return writeEach(method, host, path, query);
     let at = 0;
-    at = place(at, method.length, W_METHOD_OFF);
+    if (methodAt < 0) at = place(at, method.length, W_METHOD_OFF);
+    else place(capacity + methodAt, method.length, W_METHOD_OFF);
     at = place(at, host.length, W_HOST_OFF);
     at = place(at, path.length, W_PATH_OFF);
     at = place(at, query.length, W_QUERY_OFF);

@@ -70,6 +70,37 @@ describe("wasm matcher: request copy", () => {
   });
 });
 
+// The wrapper keeps Gateway API's nine method names in the request buffer and points a request with one of them
+// there; any other method is copied with the request's strings. Each must still compare as its own bytes, also after
+// a request that filled the buffer with non-ASCII bytes up to its end.
+describe("wasm matcher: method names", () => {
+  const methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PURGE", "GETS", "GE", "get"];
+  const snap = snapshot(
+    [listener(null)],
+    [
+      route({ name: "by-method", rules: methods.map((method) => rule([match({ path: prefix("/m"), method })])) }),
+      route({ name: "tail", rules: [rule([match({ path: prefix("/t") })])] }),
+    ],
+  );
+  const wasm = createWasmMatcher(module, snap);
+  const reference = createReferenceMatcher(snap);
+  it.each(methods.map((m, i) => [m, i] as const))("%s selects its own rule", (method, i) => {
+    expect(wasm.match(request({ method, url: "/m/x" }))).toEqual({ kind: "match", listener: 0, route: 0, rule: i, match: 0 });
+  });
+  it.each(["POS", "POSTS", "Get", ""])("%j matches no method rule", (method) => {
+    expect(wasm.match(request({ method, url: "/m" }))).toEqual({ kind: "no-route", listener: 0 });
+  });
+  it("keeps the method names intact after requests as long as the buffer", () => {
+    for (const n of [65_000, 65_470, 65_500, 65_530, 32_760, 21_840]) {
+      const long = request({ method: "PATCH", url: "/t/" + "é".repeat(n / 2) });
+      expect(wasm.match(long)).toEqual(reference.match(long));
+      const ascii = request({ method: "TRACE", url: "/t/" + "a".repeat(n) });
+      expect(wasm.match(ascii)).toEqual(reference.match(ascii));
+      for (const [i, method] of methods.entries()) expect(wasm.match(request({ method, url: "/m" }))).toMatchObject({ rule: i });
+    }
+  });
+});
+
 // A runtime hash slot holds a key's first 28 bytes and compares the rest in the table's pool: keys that share their
 // first 28 bytes (or more) and differ after them, or differ only in length, must still tell apart.
 describe("wasm matcher: keys longer than a runtime slot holds", () => {
