@@ -3,8 +3,11 @@
  * compile -> publish -> status, Programmed gated on the edge's acknowledgement, and the status rules (foreign
  * parents untouched, no no-op writes, observedGeneration current).
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blobKey, pointerKey, verifyPointer } from "../../schema/pointer.ts";
+import { readSnapshotBlob } from "../../schema/blob.ts";
 import type { KvStore } from "../../sync-agent/src/publish/publisher.ts";
 import type { Condition } from "../../sync-agent/src/translate/api.ts";
 import type { KubeObj } from "../support/fake-apiserver/store.ts";
@@ -81,6 +84,43 @@ describe("agent: publish and status", () => {
     expect(world.server.statusWrites).toBe(writesBefore);
     expect(world.server.noopStatusWrites).toBe(0);
     expect(condition(get("Gateway", "apps", "edge"), "Accepted")!.lastTransitionTime).toBe(accepted.lastTransitionTime);
+  });
+
+  it("after an edit of one route among many, translates and compiles that route only, and publishes it", async () => {
+    const edge = { namespace: "apps", name: "edge" };
+    for (let i = 2; i <= 30; i++) world.server.apply(httpRoute("apps", `r${i}`, edge, `/p${i}`));
+    const r = start("solo");
+    const counter = async (name: string, outcome: string) =>
+      (await r.agent.metrics.registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    const routeStatuses = () => [...Array(30).keys()].every((i) => (get("HTTPRoute", "apps", `r${i + 1}`).status as { parents?: unknown[] } | undefined)?.parents?.length === 1);
+    await waitFor(routeStatuses, 5_000, "30 route statuses");
+    await waitFor(() => condition(get("Gateway", "apps", "edge"), "Programmed")?.status === "True", 5_000, "Programmed=True");
+    await r.agent.queue.idle();
+    const translated = await counter("edgeway_route_translations_total", "translated");
+    const compiled = await counter("edgeway_route_compiles_total", "compiled");
+    const reconciles = (await r.agent.metrics.registry.getSingleMetric("edgeway_reconciles_total")!.get()).values[0]!.value;
+
+    world.server.apply(httpRoute("apps", "r7", edge, "/edited"));
+    const publishedPaths = async () => {
+      const check = await verifyPointer(SNAPSHOT_KEY, await world.kv.get(pointerKey("apps/edge")));
+      const blob = check.ok ? await readFile(join(world.files.dir, "kv", ...blobKey(check.pointer.hash).split("/"))) : undefined;
+      const read = blob ? readSnapshotBlob(new Uint8Array(blob)) : undefined;
+      return read?.ok ? read.value.routes.map((route) => route.rules[0]!.matches[0]!.path.value) : [];
+    };
+    await waitFor(async () => (await publishedPaths()).includes("/edited"), 5_000, "the edit published");
+    await waitFor(() => (get("HTTPRoute", "apps", "r7").status as { parents: { conditions: Condition[] }[] }).parents[0]!.conditions[0]!.observedGeneration === 2, 5_000, "r7 status");
+    await r.agent.queue.idle();
+
+    const paths = await publishedPaths();
+    expect(paths).toHaveLength(30);
+    expect(paths.filter((p) => p === "/p7")).toEqual([]);
+    // The edit's reconcile and the one its status write causes: the edited route translated and compiled once, the
+    // rest reused (a status write changes no generation).
+    const runs = (await r.agent.metrics.registry.getSingleMetric("edgeway_reconciles_total")!.get()).values[0]!.value - reconciles;
+    expect(runs).toBeGreaterThanOrEqual(1);
+    expect((await counter("edgeway_route_translations_total", "translated")) - translated).toBe(1);
+    expect((await counter("edgeway_route_compiles_total", "compiled")) - compiled).toBe(1);
+    expect(await counter("edgeway_route_translations_total", "reused")).toBeGreaterThanOrEqual(29 * runs);
   });
 
   it("standby replicas neither publish nor write status", async () => {

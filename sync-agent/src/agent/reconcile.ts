@@ -20,6 +20,16 @@ import { DeposedError, type PublishRecord, type SnapshotPublisher } from "./publ
 export interface Pipeline {
   translate(objects: readonly KubeObject[], options: TranslateOptions): TranslateResult;
   compileSnapshots(ir: unknown): Promise<CompiledSnapshot[]>;
+  /** For a pipeline that keeps work between runs (cli/agent.ts createPipeline): how much the last run reused. */
+  reuse?(): PipelineReuse;
+}
+
+/** Routes the last run translated and compiled, and routes it took from earlier runs instead. */
+export interface PipelineReuse {
+  translated: number;
+  translationsReused: number;
+  compiled: number;
+  compilesReused: number;
 }
 
 export interface Leadership {
@@ -60,6 +70,13 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     for (const w of result.warnings) log.warn("translate warning", { warning: w });
     const compiled = await deps.pipeline.compileSnapshots(result.ir);
     for (const c of compiled) metrics.snapshotBytes.set({ gateway: c.gateway }, c.bytes.byteLength);
+    const reuse = deps.pipeline.reuse?.();
+    if (reuse) {
+      metrics.routeTranslations.inc({ outcome: "translated" }, reuse.translated);
+      metrics.routeTranslations.inc({ outcome: "reused" }, reuse.translationsReused);
+      metrics.routeCompiles.inc({ outcome: "compiled" }, reuse.compiled);
+      metrics.routeCompiles.inc({ outcome: "reused" }, reuse.compilesReused);
+    }
     const report: ReconcileReport = { gateways: compiled.length, published: 0, statuses: 0, publishErrors: 0, statusErrors: 0 };
     if (!deps.leadership.isLeader()) return report;
 

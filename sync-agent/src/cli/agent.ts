@@ -25,6 +25,12 @@ export function createPipeline(): Pipeline {
   return {
     translate: (objects, options) => translate(objects, options, translateMemo),
     compileSnapshots: (ir) => compileSnapshots(ir as Parameters<typeof compileSnapshots>[0], compileMemo),
+    reuse: () => ({
+      translated: translateMemo.last.translated,
+      translationsReused: translateMemo.last.reused,
+      compiled: compileMemo.last.compiled,
+      compilesReused: compileMemo.last.reused,
+    }),
   };
 }
 

@@ -120,8 +120,9 @@ describe("translate and compile memos", () => {
   it("give the result of a compile from scratch after every edit of random sequences", async () => {
     const names = Object.keys(EDITS);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(1_000)), { minLength: 1, maxLength: 8 }), async (edits) => {
-        const objects = generateCluster({ routes: ROUTES, seed: 7 });
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...names), fc.nat(1_000)), { minLength: 1, maxLength: 8 }), fc.boolean(), async (edits, uids) => {
+        // With uids, objects the API server would report unchanged are compared by uid and generation; without, by identity.
+        const objects = generateCluster({ routes: ROUTES, seed: 7 }).map((o, i) => (uids ? { ...o, metadata: { ...o.metadata, uid: `uid-${i}` } } : o));
         const pipeline = newPipeline();
         await pipeline.run(objects, OPTIONS);
         for (const [name, pick] of edits) {
@@ -163,12 +164,36 @@ describe("translate and compile memos", () => {
     expect(pipeline.translateMemo.last).toEqual({ reused: 0, translated: ROUTES });
   });
 
-  it("translate a route again when the same object comes back with another resourceVersion", async () => {
-    const objects = generateCluster({ routes: ROUTES, seed: 7 });
+  it("reuse what only a status write changed, by uid and generation, for the kinds whose status the agent writes", async () => {
+    const objects: KubeObject[] = generateCluster({ routes: ROUTES, seed: 7 }).map((o, i) => ({ ...o, metadata: { ...o.metadata, uid: `uid-${i}`, resourceVersion: "1" } }));
+    const pipeline = newPipeline();
+    await pipeline.run(objects, OPTIONS);
+    const statusWritten = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: "2" }, status: { written: true } });
+    const route = indexOfKind(objects, "HTTPRoute", 3);
+    const gateway = indexOfKind(objects, "Gateway", 0);
+    objects[route] = statusWritten(objects[route]!);
+    objects[gateway] = statusWritten(objects[gateway]!);
+    await pipeline.run(objects, OPTIONS);
+    expect(pipeline.translateMemo.last).toEqual({ reused: ROUTES, translated: 0 });
+
+    // A spec change comes with a new generation: translated again.
+    objects[route] = { ...objects[route]!, metadata: { ...objects[route]!.metadata, generation: 9 } };
+    await pipeline.run(objects, OPTIONS);
+    expect(pipeline.translateMemo.last).toEqual({ reused: ROUTES - 1, translated: 1 });
+
+    // A Service has no such rule (its annotations are read, and change no generation): a new object is a change.
+    const service = indexOfKind(objects, "Service", 0);
+    objects[service] = statusWritten(objects[service]!);
+    await pipeline.run(objects, OPTIONS);
+    expect(pipeline.translateMemo.last).toEqual({ reused: 0, translated: ROUTES });
+  });
+
+  it("compare objects without uid and generation by identity", async () => {
+    const objects = generateCluster({ routes: ROUTES, seed: 7 }).map((o) => ({ ...o, metadata: { ...o.metadata, generation: undefined } }));
     const pipeline = newPipeline();
     await pipeline.run(objects, OPTIONS);
     const at = indexOfKind(objects, "HTTPRoute", 3);
-    objects[at]!.metadata.resourceVersion = "999";
+    objects[at] = { ...objects[at]! };
     await pipeline.run(objects, OPTIONS);
     expect(pipeline.translateMemo.last).toEqual({ reused: ROUTES - 1, translated: 1 });
   });

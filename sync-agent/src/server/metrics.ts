@@ -22,6 +22,18 @@ export class AgentMetrics {
   });
   readonly publishFailures = new Counter({ name: "edgeway_publish_failures_total", help: "Snapshot publishes that failed (the previous pointer stays live).", labelNames: ["gateway"], registers: [this.registry] });
   readonly publishes = new Counter({ name: "edgeway_publishes_total", help: "Pointers written.", labelNames: ["gateway"], registers: [this.registry] });
+  readonly routeTranslations = new Counter({
+    name: "edgeway_route_translations_total",
+    help: "HTTPRoutes translated by reconciles (translated), or whose translation was kept from an earlier reconcile because nothing it reads changed (reused).",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly routeCompiles = new Counter({
+    name: "edgeway_route_compiles_total",
+    help: "Routes compiled into snapshots by reconciles (compiled), or whose compiled form was kept from an earlier reconcile (reused).",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
   readonly snapshotBytes = new Gauge({ name: "edgeway_snapshot_bytes", help: "Size of the last compiled snapshot per Gateway.", labelNames: ["gateway"], registers: [this.registry] });
   readonly servedLag = new Gauge({
     name: "edgeway_served_generation_lag",

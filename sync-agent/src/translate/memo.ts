@@ -9,16 +9,22 @@
  * them at compile time), and the one thing they add up to, a listener's attachedRoutes, is replayed from the listeners
  * each route was counted on. So a remembered translation is reused exactly when
  *
- *   - it is the same route object (by identity, with the same resourceVersion and generation), and
- *   - every other object is the same object, in the same order, as in the call that remembered it, and
+ *   - it is the same route, and
+ *   - every other object is the same, in the same order, as in the call that remembered it, and
  *   - the options other than `now` are the same.
  *
  * Anything else (a Service edited, a Namespace relabelled, a Gateway changed) forgets every route and translates all
  * of them again: those changes are rare next to route changes, and finer tracking would have to know every lookup a
  * route makes.
  *
- * Objects are compared by identity, so callers must replace an object to change it, never edit it in place: the
- * informer caches (kube/reflector.ts) do, and files are parsed afresh on every compile.
+ * "The same" (sameForTranslation) is the same object, or, for the kinds whose status the agent writes (GatewayClass,
+ * Gateway, HTTPRoute), an object with the same uid and generation: these are custom resources with a status
+ * subresource, whose generation the API server bumps on every spec change, and the translator reads nothing of them
+ * that can change without one (spec, name, namespace, apiVersion, creationTimestamp; no labels or annotations). Without
+ * that, every status the agent writes would come back as a changed object and undo the memo: a route's status write
+ * would re-translate the route, a Gateway's would re-translate every route. Other objects (Services, Namespaces whose
+ * labels are metadata, ...) are compared by identity, so callers must replace an object to change it, never edit it
+ * in place: the informer caches (kube/reflector.ts) do, and files are parsed afresh on every compile.
  *
  * `now` stamps lastTransitionTime on new conditions. A reused status keeps the time of the call that computed it,
  * which is when those conditions last changed; the status writer (kube/status-merge.ts) keeps the stored time anyway
@@ -30,8 +36,6 @@ import type { CountedListener } from "./httproute.ts";
 
 export interface RememberedRoute {
   object: KubeObject;
-  resourceVersion: unknown;
-  generation: unknown;
   ir: RouteIR | undefined;
   status: ObjectStatus | undefined;
   counted: CountedListener[];
@@ -61,7 +65,7 @@ export class TranslateMemo {
     let same = true;
     for (const object of objects) {
       if (object?.kind === "HTTPRoute") continue;
-      if (same && this.context[context.length] !== object) same = false;
+      if (same && !sameForTranslation(object, this.context[context.length])) same = false;
       context.push(object);
     }
     if (context.length !== this.context.length) same = false;
@@ -94,22 +98,14 @@ export class TranslateMemo {
   /** The remembered translation of this route object, if it still holds. */
   recall(key: string, object: KubeObject): RememberedRoute | undefined {
     const remembered = this.routes.get(key);
-    if (
-      remembered === undefined ||
-      remembered.object !== object ||
-      remembered.resourceVersion !== object.metadata.resourceVersion ||
-      remembered.generation !== object.metadata.generation
-    ) {
-      return undefined;
-    }
+    if (remembered === undefined || !sameForTranslation(object, remembered.object)) return undefined;
     remembered.seen = this.call;
     this.last.reused++;
     return remembered;
   }
 
   remember(key: string, object: KubeObject, ir: RouteIR | undefined, status: ObjectStatus | undefined, counted: CountedListener[]): void {
-    const { resourceVersion, generation } = object.metadata;
-    this.routes.set(key, { object, resourceVersion, generation, ir, status, counted, seen: this.call });
+    this.routes.set(key, { object, ir, status, counted, seen: this.call });
     this.last.translated++;
   }
 
@@ -123,4 +119,26 @@ export class TranslateMemo {
 
 export function byKey(a: [string, unknown], b: [string, unknown]): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** Kinds whose status the agent writes: custom resources with a status subresource (see above). */
+const GENERATION_KINDS = new Set(["GatewayClass", "Gateway", "HTTPRoute"]);
+
+/** Whether `a` reads as `b` to the translator (see above). */
+export function sameForTranslation(a: KubeObject, b: KubeObject | undefined): boolean {
+  if (a === b) return true;
+  if (b === undefined || a === null || typeof a !== "object" || !GENERATION_KINDS.has(a.kind)) return false;
+  const m = a.metadata;
+  const n = b.metadata;
+  return (
+    a.kind === b.kind &&
+    a.apiVersion === b.apiVersion &&
+    typeof m?.uid === "string" &&
+    m.uid === n?.uid &&
+    typeof m.generation === "number" &&
+    m.generation === n.generation &&
+    m.name === n.name &&
+    m.namespace === n.namespace &&
+    m.creationTimestamp === n.creationTimestamp
+  );
 }
