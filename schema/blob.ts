@@ -17,7 +17,8 @@
  * verified as the JSON. Equal snapshots give equal JSON (canonical) and equal tables, hence byte-identical blobs.
  * The table's 8-byte alignment lets a reader view it in place (KV returns the blob in its own ArrayBuffer).
  */
-import { SCHEMA_VERSION, validateSnapshot, type Snapshot, type ValidationResult } from "./snapshot.ts";
+import { SCHEMA_VERSION, type Snapshot, type ValidationResult } from "./snapshot.ts";
+import { readSnapshotJson } from "./snapshot-read.ts";
 
 export const BLOB_MAGIC = [0x45, 0x57, 0x53, 0x42] as const; // "EWSB"
 export const BLOB_HEADER_BYTES = 16;
@@ -106,8 +107,9 @@ export function decodeBlob(bytes: Uint8Array<ArrayBuffer>): { ok: true; parts: B
 }
 
 /**
- * Reads a blob back into the Snapshot it was written from: frame, version, UTF-8, JSON, validateSnapshot (which fills
- * the wire form's defaults), and the route table as a view into `bytes`. User errors come back as problems, never thrown.
+ * Reads a blob back into the Snapshot it was written from: frame, version, UTF-8, JSON, validation filling the wire
+ * form's defaults (readSnapshotJson: validateSnapshot's answer, a valid snapshot read without valibot's cost), and the
+ * route table as a view into `bytes`. User errors come back as problems, never thrown.
  */
 export function readSnapshotBlob(bytes: Uint8Array<ArrayBuffer>): ValidationResult<Snapshot> {
   const decoded = decodeBlob(bytes);
@@ -116,13 +118,13 @@ export function readSnapshotBlob(bytes: Uint8Array<ArrayBuffer>): ValidationResu
   if (version !== SCHEMA_VERSION) {
     return { ok: false, problems: [`unsupported schemaVersion ${version} (this build reads ${SCHEMA_VERSION})`] };
   }
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(json);
   } catch (error) {
     return { ok: false, problems: [`snapshot JSON does not parse: ${error instanceof Error ? error.message : String(error)}`] };
   }
-  const validated = validateSnapshot(parsed);
+  const validated = readSnapshotJson(text);
   if (validated.ok) validated.value.routeTable = table;
   return validated;
 }

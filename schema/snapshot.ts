@@ -22,20 +22,21 @@ import * as v from "valibot";
 export const SCHEMA_VERSION = 3;
 
 const name = v.pipe(v.string(), v.minLength(1), v.maxLength(253));
-const headerName = v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "header names are lower-case tokens"));
+/** A header name as the snapshot holds it: a lower-case RFC 9110 token. */
+export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+const headerName = v.pipe(v.string(), v.regex(HEADER_NAME, "header names are lower-case tokens"));
 const ms = v.pipe(v.number(), v.integer(), v.minValue(0));
+
 /** Absolute http(s) base URL with no path beyond "/", no query, no credentials. */
-const originUrl = v.pipe(
-  v.string(),
-  v.check((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password && !u.search && !u.hash;
-    } catch {
-      return false;
-    }
-  }, "origin must be an absolute http(s) URL without credentials, query or fragment"),
-);
+export function isOriginUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}
+const originUrl = v.pipe(v.string(), v.check(isOriginUrl, "origin must be an absolute http(s) URL without credentials, query or fragment"));
 
 export const HeaderValueSchema = v.object({ name: headerName, value: v.string() });
 
