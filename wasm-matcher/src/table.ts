@@ -247,17 +247,24 @@ function hashSlotCount(keys: number): number {
  * offset and length and the candidate run. A probe that misses mostly stops at an empty slot or a different full
  * hash; a hit reads the key bytes once to confirm. The string part of each hash (keyHash of the key bytes) was
  * computed once per distinct string by the string table.
+ *
+ * Keys take their slots in key order, probing a map of slot -> key + 1 (a quarter of the slots' size, so the probes
+ * mostly hit the cache); the slots are then written front to back instead of at random over megabytes.
  */
 function writeHash(words: Uint32Array, keys: U32List, slotCount: number, slotsAt: number, poolOff: number): void {
   const count = keys.length / KEY_FIELDS;
   const k = keys.view();
+  const keyAt = new Int32Array(slotCount);
   for (let i = 0; i < count; i++) {
+    let slot = homeSlot(mixTag(k[i * KEY_FIELDS + 5]!, k[i * KEY_FIELDS]!), slotCount);
+    while (keyAt[slot] !== 0) slot = slot + 1 === slotCount ? 0 : slot + 1;
+    keyAt[slot] = i + 1;
+  }
+  for (let slot = 0, at = slotsAt; slot < slotCount; slot++, at += HASH_SLOT_WORDS) {
+    const i = keyAt[slot]! - 1;
+    if (i < 0) continue;
     const tag = k[i * KEY_FIELDS]!;
-    const hash = mixTag(k[i * KEY_FIELDS + 5]!, tag);
-    let slot = homeSlot(hash, slotCount);
-    while (words[slotsAt + slot * HASH_SLOT_WORDS + 1] !== 0) slot = slot + 1 === slotCount ? 0 : slot + 1;
-    const at = slotsAt + slot * HASH_SLOT_WORDS;
-    words[at] = hash;
+    words[at] = mixTag(k[i * KEY_FIELDS + 5]!, tag);
     words[at + 1] = tag;
     words[at + 2] = poolOff + k[i * KEY_FIELDS + 1]!;
     words[at + 3] = k[i * KEY_FIELDS + 2]!;

@@ -130,6 +130,15 @@ describe("precedence sort", () => {
     }
   });
 
+  it("so do they when path lengths spread the packed keys too wide for counting (positions among distinct keys)", () => {
+    const snapshot = randomSnapshot(200, 15);
+    for (const length of [70_000, 3, 150_000]) {
+      snapshot.routes.push(route({ name: `long${length}`, attach: [{ listener: 0 }], rules: [rule([match({ path: { type: "PathPrefix", value: `/${"a".repeat(length)}` } })])] }));
+    }
+    const packed = buildTableModel(snapshot, true);
+    expect(packed.layout).toEqual(buildTableModel(snapshot, false).layout);
+  });
+
   it("routes in name order rank by time and index as the name comparator ranks them", () => {
     const snapshot = randomSnapshot(1000, 14);
     snapshot.routes.sort(compareRouteNames);
