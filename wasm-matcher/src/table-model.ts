@@ -3,6 +3,7 @@ import { listenerHostRank, routeOrder } from "./precedence.ts";
 import { Cond } from "./table-format.ts";
 import { ANY_HOST, type Candidates, IntList, PathClass, type RegexIds, type RouteRead, hostPattern, readRoutes } from "./table-read.ts";
 import type { StringTable } from "./table-strings.ts";
+import { Scratch } from "./grow.ts";
 
 /**
  * The route table before it becomes bytes: listeners in selection order, hostname groups, and each group's
@@ -100,10 +101,10 @@ export function buildTableModel(snapshot: Snapshot, packKeys = true, read: Route
 function joinGroups(read: RouteRead, listeners: ListenerModel[], listenerPattern: number[], slots: NameSlots): { groupCount: number; memberRoute: IntList; memberGroup: IntList } {
   const memberRoute = new IntList();
   const memberGroup = new IntList();
-  const seen = new Uint8Array(read.candidateFirst.length - 1);
-  const hostGroups = new OwnedIds(read.strings.count * 2);
+  const seen = scratch.seen.take(read.candidateFirst.length - 1, 0);
+  const hostGroups = new OwnedIds(read.strings.count * 2, scratch.hostOwner, scratch.hostGroup);
   // Pattern + 1 -> the (route, listener) visit that last joined it, so each pattern joins once per visit.
-  const joined = new Int32Array(read.strings.count * 2 + 1);
+  const joined = scratch.joined.take(read.strings.count * 2 + 1, 0);
   let visit = 0;
   let groupCount = 0;
   for (let position = 0; position < listeners.length; position++) {
@@ -196,7 +197,7 @@ function sortByPrecedence(read: RouteRead, rank: Int32Array, packKeys: boolean):
   const route = read.candidates.route;
   const n = read.candidates.count;
   const routeCount = candidateFirst.length - 1;
-  const sorted = new Int32Array(n);
+  const sorted = scratch.sorted.take(n);
   if (!packKeys) {
     for (let i = 0; i < n; i++) sorted[i] = i;
     return sorted.sort(
@@ -221,7 +222,7 @@ function sortByPrecedence(read: RouteRead, rank: Int32Array, packKeys: boolean):
   const L = maxLength + 1;
   const Hd = maxHeaders + 1;
   const P = maxParams + 1;
-  const primary = new Float64Array(n);
+  const primary = scratch.primary.take(n);
   for (let i = 0; i < n; i++) {
     primary[i] = (((pathClass[i]! * L + (maxLength - pathLength[i]!)) * 2 + anyMethod[i]!) * Hd + (maxHeaders - headerCount[i]!)) * P + (maxParams - paramCount[i]!);
   }
@@ -229,16 +230,16 @@ function sortByPrecedence(read: RouteRead, rank: Int32Array, packKeys: boolean):
   if (range > Math.max(4 * n, 1 << 16)) range = densePositions(primary);
 
   // Candidates in (rank, id) order.
-  const byRank = new Int32Array(routeCount);
+  const byRank = scratch.byRank.take(routeCount);
   for (let r = 0; r < routeCount; r++) byRank[rank[r]!] = r;
-  const ranked = new Int32Array(n);
+  const ranked = scratch.ranked.take(n);
   let at = 0;
   for (let q = 0; q < routeCount; q++) {
     const r = byRank[q]!;
     for (let id = candidateFirst[r]!; id < candidateFirst[r + 1]!; id++) ranked[at++] = id;
   }
   // Stable counting sort by primary.
-  const start = new Int32Array(range + 1);
+  const start = scratch.primaryStart.take(range + 1, 0);
   for (let i = 0; i < n; i++) start[primary[i]! + 1]!++;
   for (let p = 0; p < range; p++) start[p + 1]! += start[p]!;
   for (let i = 0; i < n; i++) {
@@ -273,8 +274,8 @@ function densePositions(values: Float64Array): number {
 function placeCandidates(read: RouteRead, sorted: Int32Array, groupCount: number, memberRoute: IntList, memberGroup: IntList): { members: Int32Array; start: Int32Array } {
   const candidateFirst = read.candidateFirst;
   const routeCount = candidateFirst.length - 1;
-  const routeGroupsStart = new Int32Array(routeCount + 1);
-  const start = new Int32Array(groupCount + 1);
+  const routeGroupsStart = scratch.routeGroupsStart.take(routeCount + 1, 0);
+  const start = scratch.groupStart.take(groupCount + 1, 0);
   for (let m = 0; m < memberRoute.length; m++) {
     const r = memberRoute.at(m);
     routeGroupsStart[r + 1]!++;
@@ -282,12 +283,14 @@ function placeCandidates(read: RouteRead, sorted: Int32Array, groupCount: number
   }
   for (let r = 0; r < routeCount; r++) routeGroupsStart[r + 1]! += routeGroupsStart[r]!;
   for (let g = 0; g < groupCount; g++) start[g + 1]! += start[g]!;
-  const routeGroups = new Int32Array(memberRoute.length);
-  const routeFill = routeGroupsStart.slice(0, routeCount);
+  const routeGroups = scratch.routeGroups.take(memberRoute.length);
+  const routeFill = scratch.routeFill.take(routeCount);
+  routeFill.set(routeGroupsStart.subarray(0, routeCount));
   for (let m = 0; m < memberRoute.length; m++) routeGroups[routeFill[memberRoute.at(m)]!++] = memberGroup.at(m);
 
-  const members = new Int32Array(start[groupCount]!);
-  const fill = start.slice(0, groupCount);
+  const members = scratch.members.take(start[groupCount]!);
+  const fill = scratch.groupFill.take(groupCount);
+  fill.set(start.subarray(0, groupCount));
   const route = read.candidates.route;
   for (let i = 0; i < sorted.length; i++) {
     const id = sorted[i]!;
@@ -318,10 +321,10 @@ function splitIntoBuckets(placed: { members: Int32Array; start: Int32Array }, gr
   const bucketKey = new Int32Array(total);
   const bucketFirst = new Int32Array(total);
   const bucketSize = new Int32Array(total);
-  const bucketOf = new Int32Array(total);
-  const fill = new Int32Array(total);
+  const bucketOf = scratch.bucketOf.take(total);
+  const fill = scratch.bucketFill.take(total);
   // The bucket a key (x2: exact or prefix) has in the group being split; entries of earlier groups are stale.
-  const index = new OwnedIds(read.strings.count * 2);
+  const index = new OwnedIds(read.strings.count * 2, scratch.bucketOwner, scratch.bucketIndex);
   let buckets = 0;
   for (let g = 0; g < groupCount; g++) {
     const from = start[g]!;
@@ -379,9 +382,9 @@ class OwnedIds {
   private owner: Int32Array;
   private value: Int32Array;
 
-  constructor(size = 1024) {
-    this.owner = new Int32Array(size).fill(-1);
-    this.value = new Int32Array(size);
+  constructor(size: number, owner: Scratch<Int32Array>, value: Scratch<Int32Array>) {
+    this.owner = owner.take(size, -1);
+    this.value = value.take(size);
   }
 
   get(id: number, owner: number): number {
@@ -403,3 +406,26 @@ class OwnedIds {
     this.value[id] = value;
   }
 }
+
+/** The build's working arrays (grow.ts Scratch), each named for its one use. */
+const scratch = {
+  seen: new Scratch(new Uint8Array(1024)),
+  hostOwner: new Scratch(new Int32Array(1024)),
+  hostGroup: new Scratch(new Int32Array(1024)),
+  joined: new Scratch(new Int32Array(1024)),
+  primary: new Scratch(new Float64Array(1024)),
+  byRank: new Scratch(new Int32Array(1024)),
+  ranked: new Scratch(new Int32Array(1024)),
+  primaryStart: new Scratch(new Int32Array(1024)),
+  routeGroupsStart: new Scratch(new Int32Array(1024)),
+  routeGroups: new Scratch(new Int32Array(1024)),
+  routeFill: new Scratch(new Int32Array(1024)),
+  members: new Scratch(new Int32Array(1024)),
+  groupStart: new Scratch(new Int32Array(1024)),
+  sorted: new Scratch(new Int32Array(1024)),
+  groupFill: new Scratch(new Int32Array(1024)),
+  bucketOf: new Scratch(new Int32Array(1024)),
+  bucketFill: new Scratch(new Int32Array(1024)),
+  bucketOwner: new Scratch(new Int32Array(1024)),
+  bucketIndex: new Scratch(new Int32Array(1024)),
+};

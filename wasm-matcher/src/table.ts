@@ -22,7 +22,7 @@ import {
   homeSlot,
   mixTag,
 } from "./table-format.ts";
-import { doubledUntil, grownTo } from "./grow.ts";
+import { Scratch, doubledUntil, grownTo } from "./grow.ts";
 import { buildTableModel, type TableModel } from "./table-model.ts";
 import type { RegexIds, RouteRead } from "./table-read.ts";
 import type { StringTable } from "./table-strings.ts";
@@ -44,7 +44,7 @@ export function compileRouteTable(snapshot: Snapshot, read?: RouteRead): Uint8Ar
 
   // Hash keys: tag, pool offset, length, first, count, string hash. Path keys come group by group, bucket by bucket,
   // in lookup order (the pool places each key string on its first use).
-  const keys = new U32List(KEY_FIELDS * (model.bucketKey.length + 64));
+  const keys = keyList.cleared(KEY_FIELDS * (model.bucketKey.length + 64));
   const groupWords = new U32List(GROUP_WORDS * model.groupCount);
   for (let g = 0; g < model.groupCount; g++) {
     const exactEnd = model.bucketStart[g]! + model.exactBuckets[g]!;
@@ -160,9 +160,9 @@ function swapWords(bytes: Uint8Array, end: number): void {
 function conditionLists(model: TableModel, pool: BytePool): { condWords: U32List; candidateCondRefs: Int32Array } {
   const { condFirst, conds, count } = model.candidates;
   const lists = new ListSet();
-  const condWords = new U32List(1024);
-  const refOf = new Int32Array(count).fill(-2);
-  const refs = new Int32Array(model.layout.length);
+  const condWords = condList.cleared(1024);
+  const refOf = scratch.refOf.take(count, -2);
+  const refs = scratch.refs.take(model.layout.length);
   const words: number[] = [];
   for (let i = 0; i < model.layout.length; i++) {
     const id = model.layout[i]!;
@@ -254,7 +254,7 @@ function hashSlotCount(keys: number): number {
 function writeHash(words: Uint32Array, keys: U32List, slotCount: number, slotsAt: number, poolOff: number): void {
   const count = keys.length / KEY_FIELDS;
   const k = keys.view();
-  const keyAt = new Int32Array(slotCount);
+  const keyAt = scratch.keyAt.take(slotCount, 0);
   for (let i = 0; i < count; i++) {
     let slot = homeSlot(mixTag(k[i * KEY_FIELDS + 5]!, k[i * KEY_FIELDS]!), slotCount);
     while (keyAt[slot] !== 0) slot = slot + 1 === slotCount ? 0 : slot + 1;
@@ -337,6 +337,13 @@ class U32List {
     this.length = n + 6;
   }
 
+  /** This list emptied, with room for `capacity` words (a list kept from build to build). */
+  cleared(capacity: number): this {
+    this.length = 0;
+    if (capacity > this.words.length) this.words = new Uint32Array(doubledUntil(this.words.length, capacity));
+    return this;
+  }
+
   /** The words pushed so far (a view, valid until the next push). */
   view(): Uint32Array {
     return this.words.subarray(0, this.length);
@@ -353,9 +360,10 @@ class U32List {
  */
 class BytePool {
   length = 0;
-  private buffer = new Uint8Array(64 * 1024);
+  /** Kept from build to build (poolBuffer), as the offsets (poolOffsets). */
+  private buffer = poolBuffer;
   /** Pool offset + 1 per string id and per regex id (0 = not placed yet). */
-  private offsets = new Int32Array(1024);
+  private offsets: Int32Array;
   private readonly programOffsets: Int32Array;
 
   /** `programs`: the compiled regexes of the table model. */
@@ -364,6 +372,7 @@ class BytePool {
     private readonly programs: RegexIds,
   ) {
     this.programOffsets = new Int32Array(programs.count);
+    this.offsets = poolOffsets.take(strings.count + 64, 0);
   }
 
   /** The pool offset of an interned string. */
@@ -415,9 +424,21 @@ class BytePool {
     while (size < this.length + extra) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buffer.subarray(0, this.length));
-    this.buffer = next;
+    this.buffer = poolBuffer = next;
   }
 }
+
+let poolBuffer = new Uint8Array(64 * 1024);
+const poolOffsets = new Scratch(new Int32Array(1024));
+
+/** The build's other working arrays (grow.ts Scratch), each named for its one use. */
+const scratch = {
+  refOf: new Scratch(new Int32Array(1024)),
+  refs: new Scratch(new Int32Array(1024)),
+  keyAt: new Scratch(new Int32Array(1024)),
+};
+const keyList = new U32List(1024);
+const condList = new U32List(1024);
 
 /** Sequential 4-byte-aligned section allocator. */
 class Layout {
