@@ -28,7 +28,7 @@ export interface ObjectIndex {
  * Builds the index. Duplicates (same kind, namespace, name) keep one object chosen independently of input order
  * (the smallest canonical JSON), so the result never depends on file order or file splits.
  */
-export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
+export function indexObjects(objects: readonly KubeObject[], seen?: WeakMap<object, Classified>): ObjectIndex {
   const index: ObjectIndex = {
     gatewayClasses: new Map(),
     gateways: new Map(),
@@ -44,23 +44,21 @@ export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
   const grants = new Map<string, KubeObject>();
   const ignoredKinds = new Map<string, number>();
   for (const object of objects) {
-    if (!isWellFormed(object)) {
-      index.warnings.push("skipped an object without apiVersion, kind or metadata.name");
+    let classified = seen?.get(object);
+    if (classified === undefined) {
+      classified = classifyObject(object);
+      if (seen !== undefined && typeof object === "object" && object !== null) seen.set(object, classified);
+    }
+    if (classified.skipped !== undefined) {
+      index.warnings.push(classified.skipped);
       continue;
     }
-    const nameProblem = metadataProblem(object);
-    if (nameProblem) {
-      index.warnings.push(`skipped ${object.kind} ${String(object.metadata.name).slice(0, 80)}: ${nameProblem}`);
+    if (classified.kind === undefined) {
+      ignoredKinds.set(classified.key, (ignoredKinds.get(classified.key) ?? 0) + 1);
       continue;
     }
-    const kind = classify(object);
-    if (kind === undefined) {
-      const key = `${object.apiVersion} ${object.kind}`;
-      ignoredKinds.set(key, (ignoredKinds.get(key) ?? 0) + 1);
-      continue;
-    }
-    const map = mapFor(index, kind, grants);
-    const key = keyFor(kind, object);
+    const map = mapFor(index, classified.kind, grants);
+    const key = classified.key;
     const existing = map.get(key);
     if (existing === undefined) {
       map.set(key, object);
@@ -79,6 +77,24 @@ export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
     index.warnings.push(`ignored ${count} object(s) of unsupported kind ${key}`);
   }
   return index;
+}
+
+/**
+ * What the index makes of one object, a function of the object alone: skipped (with the warning), of a kind it does
+ * not index (key: "apiVersion kind"), or indexed under `key`. Callers that hand over the same objects again may keep
+ * these by object (indexObjects' `seen`, translate/memo.ts), since objects are never changed in place.
+ */
+export type Classified =
+  | { skipped: string; kind?: undefined; key?: undefined }
+  | { skipped?: undefined; kind: KnownKind | undefined; key: string };
+
+function classifyObject(object: KubeObject): Classified {
+  if (!isWellFormed(object)) return { skipped: "skipped an object without apiVersion, kind or metadata.name" };
+  const nameProblem = metadataProblem(object);
+  if (nameProblem) return { skipped: `skipped ${object.kind} ${String(object.metadata.name).slice(0, 80)}: ${nameProblem}` };
+  const kind = classify(object);
+  if (kind === undefined) return { kind, key: `${object.apiVersion} ${object.kind}` };
+  return { kind, key: keyFor(kind, object) };
 }
 
 function isWellFormed(object: KubeObject): boolean {

@@ -27,7 +27,7 @@ export { TranslateMemo } from "./memo.ts";
 export function translate(objects: readonly KubeObject[], options: TranslateOptions = {}, memo?: TranslateMemo): TranslateResult & { ir: IR } {
   memo?.begin(objects, options);
   const defaults = applyTranslateDefaults(options);
-  const index = indexObjects(objects);
+  const index = indexObjects(objects, memo?.classified);
   const classes = new Map<string, GatewayClassModel>();
   for (const name of sortedKeys(index.gatewayClasses)) {
     const object = index.gatewayClasses.get(name)!;

@@ -33,6 +33,7 @@
 import type { KubeObject, ObjectStatus, TranslateOptions } from "./api.ts";
 import type { RouteIR } from "../ir/types.ts";
 import type { CountedListener } from "./httproute.ts";
+import type { Classified } from "../k8s/index.ts";
 
 export interface RememberedRoute {
   object: KubeObject;
@@ -54,6 +55,8 @@ export class TranslateMemo {
   private call = 0;
   /** Routes reused and translated in the last call (metrics, tests). */
   readonly last = { reused: 0, translated: 0 };
+  /** What the index made of each object it has met (k8s/index.ts), kept as long as the object lives. */
+  readonly classified = new WeakMap<object, Classified>();
 
   /**
    * Starts a call. Unless the objects that are not HTTPRoutes and the options are those the remembered routes were
