@@ -157,14 +157,30 @@ async function measureIncremental(routeCount: number): Promise<[string, string][
     last = await compileSnapshots(result.ir, compileMemo);
     const t2 = performance.now();
     const cpu = process.cpuUsage(cpu0);
-    if (translateMemo.last.translated !== 1 || compileMemo.last.compiled !== 1) {
-      throw new Error(`expected one route translated and compiled, got ${translateMemo.last.translated} and ${compileMemo.last.compiled}`);
+    // (A route attached to no listener has nothing to compile.)
+    if (translateMemo.last.translated !== 1 || compileMemo.last.compiled > 1) {
+      throw new Error(`expected one route translated and at most one compiled, got ${translateMemo.last.translated} and ${compileMemo.last.compiled}`);
     }
     if (i < 3) continue; // warm-up
     translateMs.push(t1 - t0);
     compileMs.push(t2 - t1);
     totalMs.push(t2 - t0);
     cpuMs.push((cpu.user + cpu.system) / 1000);
+  }
+  // A Service edited in a team namespace: the routes that read from that namespace are translated again.
+  const serviceMs: number[] = [];
+  let serviceTranslated = 0;
+  const services = objects.flatMap((o, i) => (o.kind === "Service" && o.metadata.namespace !== "shared" ? [i] : []));
+  for (let i = 0; i < runs + 3; i++) {
+    const at = services[(i * 7_919) % services.length]!;
+    const service = objects[at]!;
+    objects[at] = { ...service, metadata: { ...service.metadata, annotations: { "edgeway.dev/origin": `https://edited-${i}.origin.example` } } };
+    (globalThis as { gc?: () => void }).gc?.();
+    const t0 = performance.now();
+    last = await compileSnapshots(translate(objects, options, translateMemo).ir, compileMemo);
+    if (i < 3) continue;
+    serviceMs.push(performance.now() - t0);
+    serviceTranslated += translateMemo.last.translated;
   }
   const fresh = await compileSnapshots(translate(objects, options).ir);
   if (fresh.map((c) => c.sha256).join() !== last.map((c) => c.sha256).join()) throw new Error("the incremental snapshot differs from a compile from scratch");
@@ -175,7 +191,9 @@ async function measureIncremental(routeCount: number): Promise<[string, string][
     [`${label}: compile (memo; route table, JSON, frame, sha256 of the whole snapshot)`, ms(median(compileMs))],
     [`${label}: total translate+compile`, ms(median(totalMs))],
     [`${label}: CPU time (user+sys)`, ms(median(cpuMs))],
-    [`${label}: snapshot sha256 equals a compile from scratch`, "yes"],
+    [`${routeCount.toLocaleString("en-US")} routes, one team Service edited: total translate+compile (median of ${runs})`, ms(median(serviceMs))],
+    [`${routeCount.toLocaleString("en-US")} routes, one team Service edited: routes translated again (mean)`, String(Math.round(serviceTranslated / runs))],
+    [`${label}, then Services: snapshot sha256 equals a compile from scratch`, "yes"],
   ];
 }
 

@@ -77,6 +77,15 @@ const EDITS: Record<string, (objects: KubeObject[], pick: number) => void> = {
       spec.listeners[2].hostname = pick % 2 ? "*.example.com" : "*.apps.example.com";
     });
   },
+  certificateToggled(objects) {
+    // The listeners' certificate Secret deleted (the HTTPS listeners stop being programmed) or put back.
+    const at = objects.findIndex((o) => o.kind === "Secret" && o.metadata.name === "public-cert");
+    if (at >= 0) objects.splice(at, 1);
+    else objects.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "public-cert", namespace: "edge-system" }, type: "kubernetes.io/tls" });
+  },
+  secretAdded(objects, pick) {
+    objects.push({ apiVersion: "v1", kind: "Secret", metadata: { name: `s${pick}-${objects.length}`, namespace: objects[indexOfKind(objects, "HTTPRoute", pick)]!.metadata.namespace }, type: "Opaque" });
+  },
   grantNarrowed(objects, pick) {
     const at = indexOfKind(objects, "ReferenceGrant", 0);
     objects[at] = replaced(objects[at]!, (spec) => {
@@ -84,6 +93,16 @@ const EDITS: Record<string, (objects: KubeObject[], pick: number) => void> = {
     });
   },
 };
+
+/**
+ * The routes that read objects of `namespace`, counted from the manifests: the routes in it (their Namespace's
+ * labels, their own Services) and those with a backendRef or mirror naming it.
+ */
+function routesReading(objects: KubeObject[], namespace: string): number {
+  return objects.filter(
+    (o) => o.kind === "HTTPRoute" && (o.metadata.namespace === namespace || JSON.stringify((o.spec as Spec).rules).includes(`"namespace":"${namespace}"`)),
+  ).length;
+}
 
 function indexOfKind(objects: KubeObject[], kind: string, pick: number): number {
   const at = objects.flatMap((o, i) => (o.kind === kind ? [i] : []));
@@ -153,15 +172,46 @@ describe("translate and compile memos", () => {
     expect(summary(edited)).toEqual(summary(await fromScratch(objects, OPTIONS)));
   });
 
-  it("translate every route again when anything but a route changes", async () => {
+  it("translate again the routes that read from a namespace where a Service, grant or Namespace changed", async () => {
     const objects = generateCluster({ routes: ROUTES, seed: 7 });
     const pipeline = newPipeline();
     await pipeline.run(objects, OPTIONS);
+    const expectTranslated = (count: number) => expect(pipeline.translateMemo.last).toEqual({ reused: ROUTES - count, translated: count });
+
+    // A shared Service: the routes with a backendRef or mirror into "shared" (behind the grant), no others.
+    const sharedReaders = routesReading(objects, "shared");
+    expect(sharedReaders).toBeGreaterThan(0);
+    expect(sharedReaders).toBeLessThan(ROUTES);
     EDITS.serviceEdited!(objects, 1);
     await pipeline.run(objects, OPTIONS);
-    expect(pipeline.translateMemo.last).toEqual({ reused: 0, translated: ROUTES });
+    expectTranslated(sharedReaders);
+
+    // A team namespace relabelled (its routes' allowedRoutes verdict) and a Service in it.
+    const team = objects.find((o) => o.kind === "HTTPRoute")!.metadata.namespace!;
+    const teamReaders = routesReading(objects, team);
+    expect(teamReaders).toBeGreaterThan(0);
+    const at = objects.findIndex((o) => o.kind === "Namespace" && o.metadata.name === team);
+    objects[at] = { ...objects[at]!, metadata: { ...objects[at]!.metadata, labels: { team } } };
+    await pipeline.run(objects, OPTIONS);
+    expectTranslated(teamReaders);
+    const service = objects.findIndex((o) => o.kind === "Service" && o.metadata.namespace === team);
+    objects[service] = { ...objects[service]!, metadata: { ...objects[service]!.metadata, annotations: { "edgeway.dev/origin": "https://moved.example" } } };
+    await pipeline.run(objects, OPTIONS);
+    expectTranslated(teamReaders);
+
+    // A Secret no Gateway reads changes nothing; the Gateway's certificate, a Gateway or the options change everything.
+    objects.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "unrelated", namespace: team }, type: "Opaque" });
+    await pipeline.run(objects, OPTIONS);
+    expectTranslated(0);
+    const certificate = objects.findIndex((o) => o.kind === "Secret" && o.metadata.name === "public-cert");
+    objects[certificate] = { ...objects[certificate]!, metadata: { ...objects[certificate]!.metadata, labels: { rotated: "1" } } };
+    await pipeline.run(objects, OPTIONS);
+    expectTranslated(ROUTES);
+    EDITS.listenerEdited!(objects, 1);
+    await pipeline.run(objects, OPTIONS);
+    expectTranslated(ROUTES);
     await pipeline.run(objects, { ...OPTIONS, originTemplate: "http://{service}.{namespace}:{port}" });
-    expect(pipeline.translateMemo.last).toEqual({ reused: 0, translated: ROUTES });
+    expectTranslated(ROUTES);
   });
 
   it("reuse what only a status write changed, by uid and generation, for the kinds whose status the agent writes", async () => {
@@ -185,7 +235,9 @@ describe("translate and compile memos", () => {
     const service = indexOfKind(objects, "Service", 0);
     objects[service] = statusWritten(objects[service]!);
     await pipeline.run(objects, OPTIONS);
-    expect(pipeline.translateMemo.last).toEqual({ reused: 0, translated: ROUTES });
+    const readers = routesReading(objects, objects[service]!.metadata.namespace!);
+    expect(readers).toBeGreaterThan(0);
+    expect(pipeline.translateMemo.last).toEqual({ reused: ROUTES - readers, translated: readers });
   });
 
   it("compare objects without uid and generation by identity", async () => {

@@ -22,6 +22,11 @@ export interface ObjectIndex {
   /** Namespace labels computed on first use (translate/selector.ts). */
   namespaceLabels: Map<string, Record<string, string>>;
   warnings: string[];
+  /**
+   * When set, the namespaces of the namespace-scoped objects looked up (Services, ReferenceGrants, Secrets, Namespace
+   * labels) are added to it: translate() sets one per route and one for the Gateways when it keeps a memo.
+   */
+  reads?: Set<string>;
 }
 
 /**

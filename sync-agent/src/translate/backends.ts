@@ -90,6 +90,7 @@ export function resolveBackendRef(raw: Record<string, unknown>, ctx: BackendCont
   const name = str(raw.name) ?? "";
   const namespace = str(raw.namespace) ?? ctx.routeNamespace;
   const port = num(raw.port);
+  ctx.index.reads?.add(namespace);
   let resolved = ctx.cache.get(ctx.routeNamespace, group, kind, namespace, name, port);
   if (resolved === undefined) {
     resolved = resolve(group, kind, namespace, name, port, ctx);

@@ -8,6 +8,7 @@ import type { KubeObject, ObjectStatus, TranslateOptions, TranslateResult } from
 import type { IR, RouteIR } from "../ir/types.ts";
 import { indexObjects } from "../k8s/index.ts";
 import { obj, str } from "../k8s/fields.ts";
+import { namespaceOf } from "../k8s/kinds.ts";
 import { applyTranslateDefaults } from "./defaults.ts";
 import { gatewayIR, gatewayIsAccepted, gatewayStatus, translateGateway, type GatewayModel } from "./gateway.ts";
 import { gatewayClassStatus, isOurClass, translateGatewayClass, type GatewayClassModel } from "./gatewayclass.ts";
@@ -28,6 +29,8 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
   memo?.begin(objects, options);
   const defaults = applyTranslateDefaults(options);
   const index = indexObjects(objects, memo?.classified);
+  // With a memo, the namespaces read from are noted (memo.ts): the Gateways' first, then each route's.
+  if (memo) index.reads = new Set();
   const classes = new Map<string, GatewayClassModel>();
   for (const name of sortedKeys(index.gatewayClasses)) {
     const object = index.gatewayClasses.get(name)!;
@@ -41,6 +44,7 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
     if (gatewayClass === undefined) continue;
     gateways.set(key, translateGateway(index, object, gatewayClass.accepted, defaults));
   }
+  if (memo) memo.gatewaysRead(index.reads!);
   // Statuses come out sorted by kind (GatewayClass, Gateway, HTTPRoute, then other route kinds), then
   // namespace/name: every map below is walked in sorted key order, so no final sort is needed.
   const routeStatuses: ObjectStatus[] = [];
@@ -55,11 +59,13 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
       continue;
     }
     const counted: CountedListener[] | undefined = memo ? [] : undefined;
+    if (memo) index.reads = new Set([namespaceOf(route)]);
     const { ir, status } = translateHTTPRoute(route, index, gateways, defaults, backendCache, counted);
     if (status) routeStatuses.push(status);
     if (ir) routes.push(ir);
-    memo?.remember(key, route, ir, status, counted!);
+    memo?.remember(key, route, ir, status, counted!, index.reads!);
   }
+  index.reads = undefined;
   for (const key of sortedKeys(index.unsupportedRoutes)) {
     const status = unsupportedRouteStatus(index.unsupportedRoutes.get(key)!, gateways, defaults);
     if (status) routeStatuses.push(status);

@@ -196,6 +196,7 @@ function certificateRefs(index: ObjectIndex, namespace: string, raw: Record<stri
       { group: "", kind: "Secret", namespace: refNamespace, name },
     );
     if (!permitted) return fail(Reasons.RefNotPermitted, `certificateRef ${label} is in another namespace and no ReferenceGrant allows it`);
+    index.reads?.add(refNamespace);
     const secret = index.secrets.get(label);
     if (secret === undefined) return fail(Reasons.InvalidCertificateRef, `Secret ${label} does not exist`);
     const problem = secretProblem(secret);

@@ -1,21 +1,22 @@
 /**
  * TranslateMemo: what translate() may keep between calls so that a change to one HTTPRoute among thousands costs one
- * route's translation, not all of them. The agent keeps one per process (compile/pipeline.ts); the CLI compiles once
- * and passes none.
+ * route's translation, not all of them. The agent keeps one per process (cli/agent.ts createPipeline); the CLI
+ * compiles once and passes none.
  *
- * What a route's translation reads: the route object, the translate options, and the objects that are not
- * HTTPRoutes (GatewayClasses, Gateways and their listeners, Namespaces and their labels, Services, Secrets,
- * ReferenceGrants). No other HTTPRoute: routes never conflict with each other in Gateway API (precedence orders
+ * What a route's translation reads: the route object, the translate options, the Gateways it names (their classes,
+ * listeners, and the certificate Secrets and ReferenceGrants those read), and namespace-scoped objects: the labels of
+ * its own Namespace (allowedRoutes selectors), and the Services and ReferenceGrants of every namespace its backendRefs
+ * and mirrors point into. No other HTTPRoute: routes never conflict with each other in Gateway API (precedence orders
  * them at compile time), and the one thing they add up to, a listener's attachedRoutes, is replayed from the listeners
- * each route was counted on. So a remembered translation is reused exactly when
+ * each route was counted on. The translator notes the namespaces each route reads from (ObjectIndex.reads), and the
+ * memo keeps them with the route. Each call compares the objects that are not HTTPRoutes with the last call's:
  *
- *   - it is the same route, and
- *   - every other object is the same, in the same order, as in the call that remembered it, and
- *   - the options other than `now` are the same.
+ *   - a GatewayClass or Gateway changed or the options changed (other than `now`): every route is translated again;
+ *   - a Service, ReferenceGrant, Namespace or Secret changed in a namespace the Gateways read from: likewise;
+ *   - a Service, ReferenceGrant or Namespace changed elsewhere: the routes that read from that namespace are;
+ *   - anything else (a Secret no Gateway reads, a GRPCRoute, a kind the translator ignores) changes no route.
  *
- * Anything else (a Service edited, a Namespace relabelled, a Gateway changed) forgets every route and translates all
- * of them again: those changes are rare next to route changes, and finer tracking would have to know every lookup a
- * route makes.
+ * and a route is reused if it is the same route and was not forgotten by the above.
  *
  * "The same" (sameForTranslation) is the same object, or, for the kinds whose status the agent writes (GatewayClass,
  * Gateway, HTTPRoute), an object with the same uid and generation: these are custom resources with a status
@@ -29,25 +30,33 @@
  * `now` stamps lastTransitionTime on new conditions. A reused status keeps the time of the call that computed it,
  * which is when those conditions last changed; the status writer (kube/status-merge.ts) keeps the stored time anyway
  * while a condition's status stays the same.
+ *
+ * Routes are forgotten as soon as a call starts, so whatever the memo holds belongs to the objects of the last call
+ * that started, and a call that throws half-way leaves it consistent.
  */
 import type { KubeObject, ObjectStatus, TranslateOptions } from "./api.ts";
 import type { RouteIR } from "../ir/types.ts";
 import type { CountedListener } from "./httproute.ts";
 import type { Classified } from "../k8s/index.ts";
+import { classify, namespaceOf, type KnownKind } from "../k8s/kinds.ts";
 
 export interface RememberedRoute {
   object: KubeObject;
   ir: RouteIR | undefined;
   status: ObjectStatus | undefined;
   counted: CountedListener[];
+  /** The namespaces the route's translation read objects from (its own always). */
+  namespaces: string[];
   /** The call that last met this route. */
   seen: number;
 }
 
 export class TranslateMemo {
-  /** What every remembered route was translated with: the objects that are not HTTPRoutes, and the options. */
-  private context: KubeObject[] = [];
-  private settings = "";
+  /** The objects that are not HTTPRoutes in the last call, by kind, namespace and name; and its options. */
+  private context = new Map<string, KubeObject>();
+  private settings: string | undefined;
+  /** The namespaces the Gateways read from in the last call (certificate Secrets and the grants for them). */
+  private gatewayNamespaces = new Set<string>();
   private routes = new Map<string, RememberedRoute>();
   /** The route keys of the last call that completed, sorted. */
   private order: string[] = [];
@@ -58,30 +67,51 @@ export class TranslateMemo {
   /** What the index made of each object it has met (k8s/index.ts), kept as long as the object lives. */
   readonly classified = new WeakMap<object, Classified>();
 
-  /**
-   * Starts a call. Unless the objects that are not HTTPRoutes and the options are those the remembered routes were
-   * translated with, every route is forgotten. Each remembered route always belongs to the current context, so a call
-   * that throws half-way leaves the memo consistent.
-   */
+  /** Starts a call: forgets the routes that the changes since the last call may translate differently (see above). */
   begin(objects: readonly KubeObject[], options: TranslateOptions): void {
-    const context: KubeObject[] = [];
-    let same = true;
+    const context = new Map<string, KubeObject>();
+    let everything = false;
+    const namespaces = new Set<string>();
+    const changed = (kind: KnownKind | undefined, object: KubeObject) => {
+      if (kind === "GatewayClass" || kind === "Gateway") everything = true;
+      else if (kind === "Service" || kind === "ReferenceGrant" || kind === "Namespace" || kind === "Secret") {
+        const namespace = kind === "Namespace" ? object.metadata.name : namespaceOf(object);
+        if (this.gatewayNamespaces.has(namespace)) everything = true;
+        else if (kind !== "Secret") namespaces.add(namespace);
+      }
+    };
     for (const object of objects) {
-      if (object?.kind === "HTTPRoute") continue;
-      if (same && !sameForTranslation(object, this.context[context.length])) same = false;
-      context.push(object);
+      if (object?.kind === "HTTPRoute" || !wellFormed(object)) continue;
+      const kind = classify(object);
+      if (kind === undefined || kind === "HTTPRoute" || kind === "UnsupportedRoute") continue;
+      const key = `${kind}\n${object.metadata.namespace ?? ""}\n${object.metadata.name}`;
+      // Two objects under one key: the index keeps one of them by content; not worth following here.
+      if (context.has(key)) everything = true;
+      context.set(key, object);
+      const before = this.context.get(key);
+      if (!sameForTranslation(object, before)) changed(kind, object);
     }
-    if (context.length !== this.context.length) same = false;
+    for (const [key, object] of this.context) if (!context.has(key)) changed(classify(object), object);
     const { now: _now, ...rest } = options;
     const settings = JSON.stringify(rest);
-    if (settings !== this.settings) same = false;
-    if (!same) this.routes.clear();
+    if (settings !== this.settings) everything = true;
+    if (everything) this.routes.clear();
+    else if (namespaces.size > 0) {
+      for (const [key, remembered] of this.routes) {
+        if (remembered.namespaces.some((n) => namespaces.has(n))) this.routes.delete(key);
+      }
+    }
     this.context = context;
     this.settings = settings;
     this.pendingOrder = undefined;
     this.call++;
     this.last.reused = 0;
     this.last.translated = 0;
+  }
+
+  /** Ends the Gateways' part of a call: the namespaces they read from (translate's ObjectIndex.reads). */
+  gatewaysRead(namespaces: Set<string>): void {
+    this.gatewayNamespaces = namespaces;
   }
 
   /**
@@ -107,8 +137,15 @@ export class TranslateMemo {
     return remembered;
   }
 
-  remember(key: string, object: KubeObject, ir: RouteIR | undefined, status: ObjectStatus | undefined, counted: CountedListener[]): void {
-    this.routes.set(key, { object, ir, status, counted, seen: this.call });
+  remember(
+    key: string,
+    object: KubeObject,
+    ir: RouteIR | undefined,
+    status: ObjectStatus | undefined,
+    counted: CountedListener[],
+    namespaces: Set<string>,
+  ): void {
+    this.routes.set(key, { object, ir, status, counted, namespaces: [...namespaces], seen: this.call });
     this.last.translated++;
   }
 
@@ -144,4 +181,8 @@ export function sameForTranslation(a: KubeObject, b: KubeObject | undefined): bo
     m.namespace === n.namespace &&
     m.creationTimestamp === n.creationTimestamp
   );
+}
+
+function wellFormed(object: KubeObject): boolean {
+  return typeof object === "object" && object !== null && typeof object.kind === "string" && typeof object.apiVersion === "string" && typeof object.metadata?.name === "string";
 }

@@ -21,6 +21,7 @@ export interface Target {
 
 export function referencePermitted(index: ObjectIndex, from: Referrer, to: Target): boolean {
   if (from.namespace === to.namespace) return true;
+  index.reads?.add(to.namespace);
   const grants = index.referenceGrants.get(to.namespace);
   if (grants === undefined) return false;
   for (const grant of grants) {

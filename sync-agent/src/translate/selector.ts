@@ -9,6 +9,7 @@ import { list, obj, objList, str, strMap } from "../k8s/fields.ts";
  * selectors on it work for namespaces that are referenced but not present in the input files.
  */
 export function namespaceLabels(index: ObjectIndex, namespace: string): Record<string, string> {
+  index.reads?.add(namespace);
   let labels = index.namespaceLabels.get(namespace);
   if (labels === undefined) {
     const object = index.namespaces.get(namespace);
