@@ -133,12 +133,15 @@ async function measure(routeCount: number): Promise<{ rows: [string, string][]; 
  * (translate/memo.ts, compile/memo.ts). The last snapshot is checked against a compile from scratch of the same
  * objects: the same sha256 or the bench fails.
  */
-async function measureIncremental(routeCount: number): Promise<[string, string][]> {
+async function measureIncremental(routeCount: number): Promise<{ rows: [string, string][]; total: number }> {
   const objects: KubeObject[] = generateCluster({ routes: routeCount, seed: 42 });
   const routeAt = objects.flatMap((o, i) => (o.kind === "HTTPRoute" ? [i] : []));
   const translateMemo = new TranslateMemo();
   const compileMemo = new CompileMemo();
-  const runs = routeCount >= 10_000 ? 15 : 31;
+  const runs = routeCount >= 10_000 ? 21 : 31;
+  // As in the agent: one recompile after the other, no collection forced in between (a forced full collection
+  // before each run made the next one ~70 ms slower at 10,000 routes), after enough edits to warm the JIT up.
+  const warmups = 10;
   const once = async () => compileSnapshots(translate(objects, options, translateMemo).ir, compileMemo);
   await once();
   const translateMs: number[] = [];
@@ -146,10 +149,9 @@ async function measureIncremental(routeCount: number): Promise<[string, string][
   const totalMs: number[] = [];
   const cpuMs: number[] = [];
   let last: Awaited<ReturnType<typeof once>> = [];
-  for (let i = 0; i < runs + 3; i++) {
+  for (let i = 0; i < runs + warmups; i++) {
     const at = routeAt[(i * 7_919) % routeAt.length]!;
     objects[at] = editedRoute(objects[at]!, i);
-    (globalThis as { gc?: () => void }).gc?.();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const result = translate(objects, options, translateMemo);
@@ -161,7 +163,7 @@ async function measureIncremental(routeCount: number): Promise<[string, string][
     if (translateMemo.last.translated !== 1 || compileMemo.last.compiled > 1) {
       throw new Error(`expected one route translated and at most one compiled, got ${translateMemo.last.translated} and ${compileMemo.last.compiled}`);
     }
-    if (i < 3) continue; // warm-up
+    if (i < warmups) continue;
     translateMs.push(t1 - t0);
     compileMs.push(t2 - t1);
     totalMs.push(t2 - t0);
@@ -171,14 +173,13 @@ async function measureIncremental(routeCount: number): Promise<[string, string][
   const serviceMs: number[] = [];
   let serviceTranslated = 0;
   const services = objects.flatMap((o, i) => (o.kind === "Service" && o.metadata.namespace !== "shared" ? [i] : []));
-  for (let i = 0; i < runs + 3; i++) {
+  for (let i = 0; i < runs + warmups; i++) {
     const at = services[(i * 7_919) % services.length]!;
     const service = objects[at]!;
     objects[at] = { ...service, metadata: { ...service.metadata, annotations: { "edgeway.dev/origin": `https://edited-${i}.origin.example` } } };
-    (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
     last = await compileSnapshots(translate(objects, options, translateMemo).ir, compileMemo);
-    if (i < 3) continue;
+    if (i < warmups) continue;
     serviceMs.push(performance.now() - t0);
     serviceTranslated += translateMemo.last.translated;
   }
@@ -186,7 +187,7 @@ async function measureIncremental(routeCount: number): Promise<[string, string][
   if (fresh.map((c) => c.sha256).join() !== last.map((c) => c.sha256).join()) throw new Error("the incremental snapshot differs from a compile from scratch");
   const label = `${routeCount.toLocaleString("en-US")} routes, one route edited`;
   const ms = (v: number) => `${v.toFixed(1)} ms`;
-  return [
+  return { total: median(totalMs), rows: [
     [`${label}: translate (memo, median of ${runs})`, ms(median(translateMs))],
     [`${label}: compile (memo; route table, JSON, frame, sha256 of the whole snapshot)`, ms(median(compileMs))],
     [`${label}: total translate+compile`, ms(median(totalMs))],
@@ -194,7 +195,7 @@ async function measureIncremental(routeCount: number): Promise<[string, string][
     [`${routeCount.toLocaleString("en-US")} routes, one team Service edited: total translate+compile (median of ${runs})`, ms(median(serviceMs))],
     [`${routeCount.toLocaleString("en-US")} routes, one team Service edited: routes translated again (mean)`, String(Math.round(serviceTranslated / runs))],
     [`${label}, then Services: snapshot sha256 equals a compile from scratch`, "yes"],
-  ];
+  ] };
 }
 
 function editedRoute(route: KubeObject, edit: number): KubeObject {
@@ -209,17 +210,20 @@ const rows: [string, string, string][] = [];
 const load = (await import("node:os")).loadavg()[0]!;
 rows.push(["machine load average (1 min) at start; wall times scale with it", load.toFixed(2), "uptime"]);
 let goalTotal: number | undefined;
+let goalEdited: number | undefined;
 for (const size of sizes.length ? sizes : [100, 1_000, 10_000]) {
   const result = await measure(size);
   for (const [figure, value] of result.rows) rows.push([figure, value, `${RERUN}  (or: node --import tsx sync-agent/bench/compile.bench.ts ${size})`]);
   if (size === 10_000) goalTotal = result.total;
   if (size >= 1_000) {
-    for (const [figure, value] of await measureIncremental(size)) rows.push([figure, value, `${RERUN}  (or: node --import tsx sync-agent/bench/compile.bench.ts ${size})`]);
+    const incremental = await measureIncremental(size);
+    for (const [figure, value] of incremental.rows) rows.push([figure, value, `${RERUN}  (or: node --import tsx sync-agent/bench/compile.bench.ts ${size})`]);
+    if (size === 10_000) goalEdited = incremental.total;
   }
 }
-if (goalTotal !== undefined) {
-  rows.push([`goal: 10,000 routes in <= ${GOAL_MS} ms`, goalTotal <= GOAL_MS ? `met (${goalTotal.toFixed(1)} ms)` : `MISSED (${goalTotal.toFixed(1)} ms)`, RERUN]);
-}
+const verdict = (ms: number) => (ms <= GOAL_MS ? `met (${ms.toFixed(1)} ms)` : `MISSED (${ms.toFixed(1)} ms)`);
+if (goalTotal !== undefined) rows.push([`goal: 10,000 routes in <= ${GOAL_MS} ms, from scratch`, verdict(goalTotal), RERUN]);
+if (goalEdited !== undefined) rows.push([`goal: 10,000 routes in <= ${GOAL_MS} ms, one route edited (the agent's recompile)`, verdict(goalEdited), RERUN]);
 const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length), ["figure", "value", "how to rerun"][c]!.length));
 const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padEnd(widths[c]!)).join(" | ")} |`;
 console.log(line(["figure", "value", "how to rerun"]));
