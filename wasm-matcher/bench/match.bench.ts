@@ -17,8 +17,7 @@ import { newMatchOutcome, type MatchRequest } from "../src/api.ts";
 import { loadMatcherModule } from "../src/load-node.ts";
 import { createReferenceMatcher } from "../src/reference.ts";
 import { compileRouteTable } from "../src/table.ts";
-import { H } from "../src/table-format.ts";
-import { createWasmMatcher, knownMethodAt, METHOD_BYTES, readHeaderNames, tableReadsHost } from "../src/wasm.ts";
+import { createWasmMatcher, readHeaderNames, requestWriter } from "../src/wasm.ts";
 import { listener, match, regex, route, rule, snapshot } from "../test/snapshot-builder.ts";
 import { gatewayRequest, gatewaySnapshot, pathOnlySnapshot, pathRequest, pathRoute, requestIndexes } from "./fixtures.ts";
 import { clockName, paired, quantile, runRounds, summary, type Cell } from "./rounds.ts";
@@ -96,52 +95,19 @@ function jsRouters(n: number): Record<string, ((path: string) => unknown) | null
 
 /**
  * The part of a wasm lookup no matcher can avoid with this request stream: what the wrapper's matchInto() does
- * outside the wasm, step for step (src/wasm.ts write() and matchInto(): the request words, the strings the table
- * reads joined, the header values it names fetched, one encodeInto that flattens and copies them, the offsets, the
- * caller's outcome object filled from the result words), without the call. wasm minus this is the matching itself.
+ * outside the wasm, by the same code (src/wasm.ts requestWriter: the strings the table reads joined, the header values
+ * it names fetched, one encodeInto that flattens and copies them, the offsets) plus matchInto's request words and
+ * outcome fill, without the call. wasm minus this is the matching itself.
  */
 function copyFloor(table: Uint8Array): (request: MatchRequest) => unknown {
-  const capacity = 64 * 1024 - METHOD_BYTES;
-  const buffer = new Uint8Array(capacity);
-  const headerNames = readHeaderNames(table);
-  const headerValues: (string | null)[] = headerNames.map(() => null);
-  const readsHost = tableReadsHost(table);
-  const readsQuery = new DataView(table.buffer, table.byteOffset, table.byteLength).getUint32(H.QueryNameCount * 4, true) > 0;
-  const words = new Int32Array(16 + 2 * headerNames.length);
-  const encoder = new TextEncoder();
+  // The wrapper's own request writer, on plain arrays the size of the wasm's request bytes and words.
+  const words = new Int32Array(16 + 2 * readHeaderNames(table).length);
+  const write = requestWriter(table, new Uint8Array(64 * 1024), words);
   const out = newMatchOutcome();
-  const place = (at: number, length: number, wordIndex: number): number => {
-    words[wordIndex] = at;
-    words[wordIndex + 1] = length;
-    return at + length;
-  };
   return (request) => {
     words[0] = request.scheme === "https" ? 1 : 0;
     words[1] = request.port;
-    const method = request.method;
-    const methodAt = knownMethodAt(method);
-    const host = readsHost ? request.host : "";
-    const path = request.path;
-    const query = readsQuery ? request.query : "";
-    let joined = (methodAt < 0 ? method + host : host) + path + query;
-    for (let i = 0; i < headerNames.length; i++) {
-      const value = request.header(headerNames[i]!);
-      headerValues[i] = value;
-      if (value !== null) joined += value;
-    }
-    if (joined.length > capacity) return null;
-    if (encoder.encodeInto(joined, buffer).written !== joined.length) return null;
-    let at = 0;
-    if (methodAt < 0) at = place(at, method.length, 2);
-    else place(capacity + methodAt, method.length, 2);
-    at = place(at, host.length, 4);
-    at = place(at, path.length, 6);
-    at = place(at, query.length, 8);
-    for (let i = 0; i < headerNames.length; i++) {
-      const value = headerValues[i] as string | null;
-      if (value === null) words[16 + 2 * i + 1] = -1;
-      else at = place(at, value.length, 16 + 2 * i);
-    }
+    if (!write(request)) return null;
     out.kind = "match";
     out.listener = words[10]!;
     out.route = words[11]!;

@@ -86,17 +86,70 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
   const wordsAt = ex.loadTable();
   if (wordsAt === 0) throw new Error("route table: unknown format or version");
   // Memory never grows after loadTable(), so these views stay valid for the instance's life.
-  const headerNames = readHeaderNames(bytes);
+  const words = new Int32Array(ex.memory.buffer, wordsAt, W_HEADERS + 2 * readHeaderNames(bytes).length);
+  const write = requestWriter(bytes, new Uint8Array(ex.memory.buffer, ex.requestBytesAddress(), ex.REQUEST_BYTES.value as number), words);
+  let fallback: Matcher | null = null;
+
+  /** Copies the request in and runs the wasm: a RESULT_* code, or -1 when the request exceeds the wasm buffers. */
+  function run(request: MatchRequest): number {
+    words[W_SCHEME] = request.scheme === "https" ? 1 : 0;
+    words[W_PORT] = request.port;
+    return write(request) ? ex.match() : -1;
+  }
+
+  function match(request: MatchRequest): MatchResult {
+    const code = run(request);
+    if (code === RESULT_MATCH) return { kind: "match", listener: words[W_LISTENER]!, route: words[W_ROUTE]!, rule: words[W_RULE]!, match: words[W_MATCH]! };
+    if (code === RESULT_NO_ROUTE) return { kind: "no-route", listener: words[W_LISTENER]! };
+    if (code === RESULT_NO_LISTENER) return { kind: "no-listener" };
+    return referenceMatch(request);
+  }
+
+  function matchInto(request: MatchRequest, out: MatchOutcome): MatchOutcome {
+    const code = run(request);
+    if (code === RESULT_MATCH) {
+      out.kind = "match";
+      out.listener = words[W_LISTENER]!;
+      out.route = words[W_ROUTE]!;
+      out.rule = words[W_RULE]!;
+      out.match = words[W_MATCH]!;
+    } else if (code === RESULT_NO_ROUTE || code === RESULT_NO_LISTENER) {
+      out.kind = code === RESULT_NO_ROUTE ? "no-route" : "no-listener";
+      out.listener = code === RESULT_NO_ROUTE ? words[W_LISTENER]! : -1;
+      out.route = -1;
+      out.rule = -1;
+      out.match = -1;
+    } else {
+      writeOutcome(referenceMatch(request), out);
+    }
+    return out;
+  }
+
+  /** Beyond the wasm buffers (docs/matcher.md "Limits"): same semantics, answered by the reference matcher. */
+  function referenceMatch(request: MatchRequest): MatchResult {
+    fallback ??= createReferenceMatcher(snapshot);
+    return fallback.match(request);
+  }
+
+  return { match, matchInto, memoryBytes: () => ex.memory.buffer.byteLength };
+}
+
+/**
+ * The JS half of a lookup: `write(request)` puts the request's strings into `whole` (the wasm's request bytes) and their
+ * offsets and lengths into `words` (the request words), and says whether they fit. Scheme and port are the caller's.
+ * The last METHOD_BYTES of `whole` hold the known method names, written here once. The matcher calls it with views
+ * of its instance's memory; the match bench's copy floor with plain arrays, to time exactly this without the wasm.
+ */
+export function requestWriter(table: Uint8Array, whole: Uint8Array, words: Int32Array): (request: MatchRequest) => boolean {
+  const headerNames = readHeaderNames(table);
   const headerValues: (string | null)[] = headerNames.map(() => null);
-  const readsHost = tableReadsHost(bytes);
-  const readsQuery = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(H.QueryNameCount * 4, true) > 0;
-  const words = new Int32Array(ex.memory.buffer, wordsAt, W_HEADERS + 2 * headerNames.length);
-  const whole = new Uint8Array(ex.memory.buffer, ex.requestBytesAddress(), ex.REQUEST_BYTES.value as number);
+  const readsHost = tableReadsHost(table);
+  const readsQuery = new DataView(table.buffer, table.byteOffset, table.byteLength).getUint32(H.QueryNameCount * 4, true) > 0;
   const capacity = whole.length - METHOD_BYTES;
   encoder.encodeInto(KNOWN_METHODS, whole.subarray(capacity));
   // Every request's bytes go below the method names.
   const buffer = whole.subarray(0, capacity);
-  let fallback: Matcher | null = null;
+  return write;
 
   /**
    * Writes the request's strings to the request buffer and their offsets/lengths to the request words; false when
@@ -160,49 +213,6 @@ export function createWasmMatcher(module: WebAssembly.Module, snapshot: Snapshot
     if (r.read !== s.length) return -1;
     return place(at, r.written, wordIndex);
   }
-
-  /** Copies the request in and runs the wasm: a RESULT_* code, or -1 when the request exceeds the wasm buffers. */
-  function run(request: MatchRequest): number {
-    words[W_SCHEME] = request.scheme === "https" ? 1 : 0;
-    words[W_PORT] = request.port;
-    return write(request) ? ex.match() : -1;
-  }
-
-  function match(request: MatchRequest): MatchResult {
-    const code = run(request);
-    if (code === RESULT_MATCH) return { kind: "match", listener: words[W_LISTENER]!, route: words[W_ROUTE]!, rule: words[W_RULE]!, match: words[W_MATCH]! };
-    if (code === RESULT_NO_ROUTE) return { kind: "no-route", listener: words[W_LISTENER]! };
-    if (code === RESULT_NO_LISTENER) return { kind: "no-listener" };
-    return referenceMatch(request);
-  }
-
-  function matchInto(request: MatchRequest, out: MatchOutcome): MatchOutcome {
-    const code = run(request);
-    if (code === RESULT_MATCH) {
-      out.kind = "match";
-      out.listener = words[W_LISTENER]!;
-      out.route = words[W_ROUTE]!;
-      out.rule = words[W_RULE]!;
-      out.match = words[W_MATCH]!;
-    } else if (code === RESULT_NO_ROUTE || code === RESULT_NO_LISTENER) {
-      out.kind = code === RESULT_NO_ROUTE ? "no-route" : "no-listener";
-      out.listener = code === RESULT_NO_ROUTE ? words[W_LISTENER]! : -1;
-      out.route = -1;
-      out.rule = -1;
-      out.match = -1;
-    } else {
-      writeOutcome(referenceMatch(request), out);
-    }
-    return out;
-  }
-
-  /** Beyond the wasm buffers (docs/matcher.md "Limits"): same semantics, answered by the reference matcher. */
-  function referenceMatch(request: MatchRequest): MatchResult {
-    fallback ??= createReferenceMatcher(snapshot);
-    return fallback.match(request);
-  }
-
-  return { match, matchInto, memoryBytes: () => ex.memory.buffer.byteLength };
 }
 
 /**
