@@ -43,10 +43,10 @@ const encoder = new TextEncoder();
  * one of them points its method words there instead of joining the method into the strings it copies.
  */
 const KNOWN_METHODS = "GETHEADPOSTPUTDELETECONNECTOPTIONSTRACEPATCH";
-export const METHOD_BYTES = 64;
+const METHOD_BYTES = 64;
 
 /** Where `method` starts in KNOWN_METHODS, or -1. */
-export function knownMethodAt(method: string): number {
+function knownMethodAt(method: string): number {
   switch (method) {
     case "GET":
       return 0;
@@ -219,7 +219,7 @@ export function requestWriter(table: Uint8Array, whole: Uint8Array, words: Int32
  * Whether matching can read the request's host: some listener has a hostname or some route is attached with
  * hostnames (a host-keyed group). Otherwise every listener accepts any host and the host is not copied.
  */
-export function tableReadsHost(table: Uint8Array): boolean {
+function tableReadsHost(table: Uint8Array): boolean {
   const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const count = view.getUint32(H.ListenerCount * 4, true);
   const at = view.getUint32(H.ListenersOff * 4, true);

@@ -61,15 +61,8 @@ export async function compileSnapshots(ir: IR, memo?: CompileMemo): Promise<Comp
 
 /**
  * One Gateway's snapshot (its route table still empty), the canonical JSON of the snapshot's wire form, and its routes
- * as the route table reads them (compileRouteTable's `read`). Throws on an invalid IR.
+ * as the route table reads them (compileRouteTable's `read`).
  */
-export function compileSnapshot(gateway: GatewayIR, routes: readonly RouteIR[]): GatewayCompile {
-  const problems: IRProblem[] = [];
-  const compiled = compileGateway(gateway, routes, problems);
-  if (problems.length > 0) throw new InvalidIRError(problems);
-  return compiled;
-}
-
 interface GatewayCompile {
   snapshot: Snapshot;
   /** JSON.stringify of the wire form {gateway, listeners, routes, schemaVersion}: the text, or UTF-8 pieces in order. */

@@ -23,7 +23,7 @@ export { TranslateMemo } from "./memo.ts";
 
 /**
  * `memo`: translations to reuse and remember across calls (memo.ts says when one is reused). The result is the same
- * with or without it, down to the snapshot's bytes; index.test.ts checks that over sequences of random edits.
+ * with or without it, down to the snapshot's bytes; compile/memo.test.ts checks that over sequences of random edits.
  */
 export function translate(objects: readonly KubeObject[], options: TranslateOptions = {}, memo?: TranslateMemo): TranslateResult & { ir: IR } {
   memo?.begin(objects, options);
