@@ -42,19 +42,20 @@ export function compactSnapshot(snapshot: Snapshot): WireSnapshot {
   return {
     gateway: snapshot.gateway,
     listeners: snapshot.listeners,
-    routes: snapshot.routes.map(compactRoute),
+    routes: snapshot.routes.map((route) => compactRoute(route)),
     schemaVersion: snapshot.schemaVersion,
   };
 }
 
-export function compactRoute(route: Route): WireRoute {
+/** `shared`: as for compactRule. */
+export function compactRoute(route: Route, shared?: Map<Backend, WireBackend>): WireRoute {
   return {
     attachments: route.attachments,
     creationTimestamp: route.creationTimestamp,
     generation: route.generation,
     name: route.name,
     namespace: route.namespace,
-    rules: route.rules.map((rule) => compactRule(rule)),
+    rules: route.rules.map((rule) => compactRule(rule, shared)),
   };
 }
 
