@@ -49,11 +49,7 @@ export function indexObjects(objects: readonly KubeObject[], seen?: WeakMap<obje
   const grants = new Map<string, KubeObject>();
   const ignoredKinds = new Map<string, number>();
   for (const object of objects) {
-    let classified = seen?.get(object);
-    if (classified === undefined) {
-      classified = classifyObject(object);
-      if (seen !== undefined && typeof object === "object" && object !== null) seen.set(object, classified);
-    }
+    const classified = classifiedOf(object, seen);
     if (classified.skipped !== undefined) {
       index.warnings.push(classified.skipped);
       continue;
@@ -92,6 +88,16 @@ export function indexObjects(objects: readonly KubeObject[], seen?: WeakMap<obje
 export type Classified =
   | { skipped: string; kind?: undefined; key?: undefined }
   | { skipped?: undefined; kind: KnownKind | undefined; key: string };
+
+/** What the index makes of `object`, from `seen` when it has met the object before (and kept there). */
+export function classifiedOf(object: KubeObject, seen?: WeakMap<object, Classified>): Classified {
+  let classified = seen?.get(object);
+  if (classified === undefined) {
+    classified = classifyObject(object);
+    if (seen !== undefined && typeof object === "object" && object !== null) seen.set(object, classified);
+  }
+  return classified;
+}
 
 function classifyObject(object: KubeObject): Classified {
   if (!isWellFormed(object)) return { skipped: "skipped an object without apiVersion, kind or metadata.name" };

@@ -37,8 +37,8 @@
 import type { KubeObject, ObjectStatus, TranslateOptions } from "./api.ts";
 import type { RouteIR } from "../ir/types.ts";
 import type { CountedListener } from "./httproute.ts";
-import type { Classified } from "../k8s/index.ts";
-import { classify, namespaceOf, type KnownKind } from "../k8s/kinds.ts";
+import { classifiedOf, type Classified } from "../k8s/index.ts";
+import { namespaceOf, type KnownKind } from "../k8s/kinds.ts";
 
 export interface RememberedRoute {
   object: KubeObject;
@@ -81,17 +81,18 @@ export class TranslateMemo {
       }
     };
     for (const object of objects) {
-      if (object?.kind === "HTTPRoute" || !wellFormed(object)) continue;
-      const kind = classify(object);
-      if (kind === undefined || kind === "HTTPRoute" || kind === "UnsupportedRoute") continue;
-      const key = `${kind}\n${object.metadata.namespace ?? ""}\n${object.metadata.name}`;
+      if (object?.kind === "HTTPRoute") continue;
+      // As the index sees it (the same classification, kept by object): skipped and unindexed objects change nothing.
+      const { kind, key: indexKey } = classifiedOf(object, this.classified);
+      if (kind === undefined || kind === "UnsupportedRoute") continue;
+      const key = `${kind}\n${indexKey}`;
       // Two objects under one key: the index keeps one of them by content; not worth following here.
       if (context.has(key)) everything = true;
       context.set(key, object);
       const before = this.context.get(key);
       if (!sameForTranslation(object, before)) changed(kind, object);
     }
-    for (const [key, object] of this.context) if (!context.has(key)) changed(classify(object), object);
+    for (const [key, object] of this.context) if (!context.has(key)) changed(classifiedOf(object, this.classified).kind, object);
     const { now: _now, ...rest } = options;
     const settings = JSON.stringify(rest);
     if (settings !== this.settings) everything = true;
@@ -181,8 +182,4 @@ export function sameForTranslation(a: KubeObject, b: KubeObject | undefined): bo
     m.namespace === n.namespace &&
     m.creationTimestamp === n.creationTimestamp
   );
-}
-
-function wellFormed(object: KubeObject): boolean {
-  return typeof object === "object" && object !== null && typeof object.kind === "string" && typeof object.apiVersion === "string" && typeof object.metadata?.name === "string";
 }
