@@ -115,14 +115,15 @@ export function keyHash(bytes: Uint8Array, start = 0, end = bytes.length): numbe
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-function hashWord(h: number, w: number): number {
+/** keyHash's step for one 4-byte little-endian word `w`. */
+export function hashWord(h: number, w: number): number {
   h ^= hashTail(w);
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
 /** murmur3's per-word scramble (0 for 0, so an empty tail changes nothing). */
-function hashTail(k: number): number {
+export function hashTail(k: number): number {
   k = Math.imul(k, C1);
   k = (k << 15) | (k >>> 17);
   return Math.imul(k, C2);

@@ -1,5 +1,5 @@
 import { doubledUntil, grownTo } from "./grow.ts";
-import { keyHash } from "./table-format.ts";
+import { hashTail, hashWord, keyHash } from "./table-format.ts";
 
 /**
  * The distinct strings of one route table (path keys, host patterns, condition values), each stored once as UTF-8
@@ -57,13 +57,11 @@ export class StringTable {
       buffer[off + i] = c;
       word |= c << ((i & 3) << 3);
       if ((i & 3) === 3) {
-        h ^= scramble(word);
-        h = (h << 13) | (h >>> 19);
-        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        h = hashWord(h, word);
         word = 0;
       }
     }
-    return this.find(off, chars, (h ^ scramble(word) ^ chars) >>> 0);
+    return this.find(off, chars, (h ^ hashTail(word) ^ chars) >>> 0);
   }
 
   /** Interns a string that is not all ASCII. */
@@ -161,13 +159,6 @@ export class StringTable {
     }
     this.slots = slots;
   }
-}
-
-/** murmur3's per-word scramble (table-format.ts hashTail). */
-function scramble(k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  return Math.imul(k, 0x1b873593);
 }
 
 function sameBytes(bytes: Uint8Array, a: number, b: number, len: number): boolean {
